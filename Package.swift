@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+// lab: DeepSeek-R1-Zero in miniature on a CPU. Concept modules, thin CLI, C at the edges
+// (see ../shared/DESIGN.md §2).
+import PackageDescription
+
+let package = Package(
+    name: "lab",
+    products: [
+        .executable(name: "lab", targets: ["lab"]),
+        .library(name: "Exact", targets: ["Exact"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "GPT", targets: ["GPT"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, each behind a module map; only one Swift file imports each.
+        .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Exact rationals over GMP and the bounded expression parser.
+        .target(name: "Exact", dependencies: ["CGMP"]),
+        // Problem families, worked solutions, verifier, rewards, step checker. Knows nothing of models.
+        .target(name: "Tasks", dependencies: ["Exact"]),
+        // Character GPT, kernels on OpenBLAS, AdamW, sampler, checkpoints. Knows nothing of problems.
+        .target(name: "GPT", dependencies: ["CBLAS"]),
+        // The thin command-line front end.
+        .executableTarget(name: "lab", dependencies: [
+            "Exact", "Tasks", "GPT",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "ExactTests", dependencies: ["Exact"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Exact"]),
+        .testTarget(name: "GPTTests", dependencies: ["GPT"]),
+        .testTarget(name: "LabCLITests", dependencies: ["Tasks"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// Character-level GPT engine (placeholder until the model lands).
+enum GPTPlaceholder {}
