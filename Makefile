@@ -1,0 +1,23 @@
+# The two commands of README's quick start. Both install missing system packages first.
+SWIFT ?= swift
+# Tests run optimised: the verifier's time bounds and the model's numeric checks are about the
+# code that ships, which is built in release. -enable-testing lets tests use @testable import.
+TEST_FLAGS = -c release -Xswiftc -enable-testing
+
+.PHONY: deps train test bench heldout
+
+deps:
+	@scripts/install-deps
+
+# The main job. Until `lab train` lands (issue 4) it generates problems with worked solutions
+# and grades them with the verifier.
+train: deps
+	$(SWIFT) build -c release --product lab
+	.build/release/lab problems generate --family mul --difficulty 3 --count 5 --seed 7 --responses full \
+		| .build/release/lab verify
+
+test: deps
+	$(SWIFT) test $(TEST_FLAGS)
+
+heldout: deps
+	$(SWIFT) run -c release lab problems heldout

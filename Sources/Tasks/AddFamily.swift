@@ -1,0 +1,32 @@
+// `add`: a + b with n-digit operands, 1 ≤ n ≤ 30 (difficulty n: the first has n digits, the
+// second 1…n). Full solutions add column by column with the carry written in.
+import Exact
+
+enum AddFamily: FamilyGenerator {
+    static let difficulties = 1...30
+    static let standardDifficulties = 1...6
+
+    static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
+        let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        let sum = Rational(a)! + Rational(b)!
+        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)+\(b)", answer: sum.description)
+    }
+
+    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+        let (a, b) = try operands(p, "+")
+        let (lines, sum) = Steps.columnAdd(a, b)
+        if style == .brief { return "\(a)+\(b)=\(sum)" }
+        let w = max(a.count, b.count)
+        return ([Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w)] + lines
+                + ["so \(sum)", "check \(sum)-\(b)=\(a)"]).joined(separator: "\n")
+    }
+
+    /// The two non-negative integer operands of `a op b`.
+    static func operands(_ p: Problem, _ op: Character) throws(SolutionError) -> (String, String) {
+        let parts = p.question.split(separator: op, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }) else {
+            throw p.failSolution("expected a question of the form a\(op)b with integers a and b")
+        }
+        return (String(parts[0]), String(parts[1]))
+    }
+}

@@ -1,0 +1,97 @@
+// What every problem family provides: seeded generation with a difficulty knob, and worked
+// solutions in several styles. One file per family implements it.
+import Exact
+
+// MARK: - Styles
+
+/// How much of the reasoning a worked solution writes out.
+public enum SolutionStyle: String, CaseIterable, Sendable, Codable {
+    /// An empty think block and the answer.
+    case answer
+    /// The main steps only (partial products, the reduced fraction, …).
+    case brief
+    /// Digit-by-digit or partial-product steps, ending with a check.
+    case full
+}
+
+/// A worked solution cannot be written for this problem (its question is not in the
+/// family's format, for example a hand-written line in a problems file).
+public struct SolutionError: Error, Sendable, CustomStringConvertible {
+    public var problemID: String
+    public var reason: String
+    public var description: String { "cannot write a solution for \(problemID): \(reason)" }
+}
+
+// MARK: - Family protocol
+
+protocol FamilyGenerator {
+    /// Every difficulty the family accepts.
+    static var difficulties: ClosedRange<Int> { get }
+    /// The spread used by default for held-out sets and training.
+    static var standardDifficulties: ClosedRange<Int> { get }
+    /// Draws one problem of `difficulty`; `shape` goes into the id (e.g. `3x2`).
+    static func make(difficulty: Int, rng: inout SeededRandom) -> Draft
+    /// The think text (without tags) of a worked solution.
+    static func think(_ problem: Problem, style: SolutionStyle) throws(SolutionError) -> String
+}
+
+/// A problem before it has an id.
+struct Draft {
+    var shape: String
+    var question: String
+    var answer: String
+    var numbers: [Int]? = nil
+    var target: Int? = nil
+}
+
+extension Family {
+    var generator: any FamilyGenerator.Type {
+        switch self {
+        case .add: return AddFamily.self
+        case .sub: return SubFamily.self
+        case .mul: return MulFamily.self
+        case .div: return DivFamily.self
+        case .frac: return FracFamily.self
+        case .linear: return LinearFamily.self
+        case .countdown: return CountdownFamily.self
+        }
+    }
+
+    /// Every difficulty this family accepts.
+    public var difficulties: ClosedRange<Int> { generator.difficulties }
+
+    /// The default spread for held-out sets and training.
+    public var standardDifficulties: ClosedRange<Int> { generator.standardDifficulties }
+
+    /// Problem number `index` of (seed, family, difficulty): a pure function of its arguments,
+    /// so any problem can be regenerated on its own.
+    public func problem(difficulty: Int, index: Int, seed: UInt64) -> Problem {
+        precondition(difficulties.contains(difficulty), "difficulty \(difficulty) outside \(difficulties) for \(rawValue)")
+        let familyIndex = UInt64(Family.allCases.firstIndex(of: self)!)
+        var rng = SeededRandom(seed: seed, familyIndex, UInt64(difficulty), UInt64(index))
+        let d = generator.make(difficulty: difficulty, rng: &rng)
+        let id = "\(rawValue)-\(d.shape)-" + String(repeating: "0", count: max(0, 6 - String(index).count)) + String(index)
+        return Problem(id: id, family: self, difficulty: difficulty, question: d.question, answer: d.answer,
+                       numbers: d.numbers, target: d.target)
+    }
+
+    /// `count` problems of one difficulty, indices 0..<count. Same arguments, same problems.
+    public func problems(difficulty: Int, count: Int, seed: UInt64) -> [Problem] {
+        (0..<count).map { problem(difficulty: difficulty, index: $0, seed: seed) }
+    }
+}
+
+// MARK: - Worked solutions
+
+extension Problem {
+    /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
+    /// it makes is true (the step checker verifies them in the tests).
+    public func solution(style: SolutionStyle) throws(SolutionError) -> String {
+        let body = style == .answer ? "" : try family.generator.think(self, style: style)
+        return "<think>\(body)</think><answer>\(answer)</answer>"
+    }
+
+    func failSolution(_ reason: String) -> SolutionError {
+        SolutionError(problemID: id, reason: reason)
+    }
+}

@@ -1,0 +1,111 @@
+// JSONL files: read with errors that name the file and line; write atomically.
+import Foundation
+
+/// An error in an input file, with where it happened and what was expected.
+public struct InputFileError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    /// 1-based; nil when the error is about the whole file.
+    public var line: Int?
+    public var message: String
+
+    public init(path: String, line: Int? = nil, message: String) {
+        self.path = path
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        if let line { return "\(path):\(line): \(message)" }
+        return "\(path): \(message)"
+    }
+}
+
+public enum JSONLines {
+    /// The non-blank lines of a file (or of standard input when `path` is "-"), with their
+    /// 1-based line numbers.
+    public static func lines(of path: String) throws(InputFileError) -> [(line: Int, text: Substring)] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw InputFileError(path: path, message: "cannot read the file (\(error.localizedDescription))")
+            }
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputFileError(path: path, message: "is not UTF-8 text")
+        }
+        var out: [(Int, Substring)] = []
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.allSatisfy(\.isWhitespace) {
+            out.append((i + 1, line))
+        }
+        return out
+    }
+
+    /// Parses every non-blank line as JSON and maps it with `make`; the first bad line stops
+    /// the read with an error naming the file and line.
+    public static func read<T>(_ path: String, _ make: (JSONValue) throws -> T) throws(InputFileError) -> [T] {
+        var out: [T] = []
+        for (line, text) in try lines(of: path) {
+            do {
+                let value: JSONValue
+                do { value = try JSONValue.parse(String(text)) } catch {
+                    throw ProblemFormatError.notJSON(Self.shortReason(error))
+                }
+                out.append(try make(value))
+            } catch {
+                throw InputFileError(path: path, line: line, message: "\(error)")
+            }
+        }
+        return out
+    }
+
+    /// Reads a problems file.
+    public static func readProblems(_ path: String) throws(InputFileError) -> [Problem] {
+        try read(path) { try Problem(json: $0) }
+    }
+
+    static func shortReason(_ error: Error) -> String {
+        if case let DecodingError.dataCorrupted(ctx) = error {
+            return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+                ?? ctx.debugDescription
+        }
+        return "\(error)"
+    }
+}
+
+// MARK: - Atomic writes
+
+public enum AtomicFile {
+    /// Writes `data` to a temporary file beside `path`, fsyncs it, then renames it over
+    /// `path`: readers see the old file or the new one, never a half-written one.
+    public static func write(_ data: Data, to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+            throw InputFileError(path: tmp.path, message: "cannot create a temporary file")
+        }
+        let handle = try FileHandle(forWritingTo: tmp)
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: tmp)
+            throw InputFileError(path: path, message: "cannot rename the temporary file into place (\(reason))")
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+}

@@ -1,0 +1,40 @@
+// `mul`: a × b, a-digit by b-digit up to 20 × 20 (difficulty n: the first has n digits, the
+// second 1…n). Full solutions write every one-digit product with its carry, each partial
+// product, their running sum and a check by division.
+import Exact
+
+enum MulFamily: FamilyGenerator {
+    static let difficulties = 1...20
+    static let standardDifficulties = 1...3
+
+    static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
+        let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        let product = Rational(a)! * Rational(b)!
+        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)*\(b)", answer: product.description)
+    }
+
+    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+        let (a, b) = try AddFamily.operands(p, "*")
+        var out: [String] = []
+        var partials: [Rational] = []
+        for (place, digit) in Steps.digitsLE(b).enumerated() {
+            let (lines, product) = Steps.digitProduct(a, digit)
+            let shifted = Rational(product)! * Rational.powerOfTen(place)
+            let factor = Rational(digit) * Rational.powerOfTen(place)
+            if style == .full { out += lines }
+            out.append("\(a)*\(factor)=\(shifted)")
+            partials.append(shifted)
+        }
+        var sum = partials[0]
+        for partial in partials.dropFirst() {
+            out.append("\(sum)+\(partial)=\(sum + partial)")
+            sum = sum + partial
+        }
+        if style == .full {
+            out.append("so \(sum)")
+            let b0 = Rational(b)!
+            out.append(b0.isZero ? "check \(b)*\(a)=\(sum)" : "check \(sum)/\(b0)=\(Rational(a)!)")
+        }
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,139 @@
+// The held-out set and the training stream that never yields a held-out problem.
+
+// MARK: - Held-out set
+
+/// The committed held-out problems: for every family, `perFamily` problems spread evenly over
+/// its standard difficulties, from their own seed.
+public struct HeldoutSet: Sendable {
+    public static let defaultSeed: UInt64 = 20_261_122
+    public static let defaultPath = "problems/heldout.jsonl"
+
+    public let seed: UInt64
+    public let perFamily: Int
+    public let problems: [Problem]
+
+    public init(seed: UInt64 = defaultSeed, perFamily: Int = 210) {
+        self.seed = seed
+        self.perFamily = perFamily
+        var out: [Problem] = []
+        for family in Family.allCases {
+            var seen = Set<String>()
+            let ds = Array(family.standardDifficulties)
+            var index = 0
+            while seen.count < perFamily {
+                let d = ds[seen.count % ds.count]
+                let p = family.problem(difficulty: d, index: index, seed: seed)
+                index += 1
+                // Small difficulties have few distinct problems; keep the set free of repeats.
+                if seen.insert(p.canonicalKey).inserted { out.append(p) }
+                if index > 100 * perFamily { break }
+            }
+        }
+        problems = out
+    }
+
+    public var jsonl: String { problems.map { $0.jsonLine + "\n" }.joined() }
+    public var sha256: String { SHA256.hex(Array(jsonl.utf8)) }
+
+    public static func manifestPath(for path: String) -> String {
+        (path.hasSuffix(".jsonl") ? String(path.dropLast(6)) : path) + ".manifest.json"
+    }
+
+    /// seed, counts per family and difficulty, sha256 of the file, and the command that remakes it.
+    public func manifest(file: String) -> String {
+        var counts: [String: JSONValue] = [:]
+        for family in Family.allCases {
+            var byDifficulty: [String: JSONValue] = [:]
+            for p in problems where p.family == family {
+                byDifficulty[String(p.difficulty)] = .int((byDifficulty[String(p.difficulty)]?.intValue ?? 0) + 1)
+            }
+            counts[family.rawValue] = .object(byDifficulty)
+        }
+        return JSONValue.object(ordered: [
+            ("file", .string(file)),
+            ("seed", .int(Int(seed))),
+            ("per_family", .int(perFamily)),
+            ("count", .int(problems.count)),
+            ("counts", .object(counts)),
+            ("sha256", .string(sha256)),
+            ("command", .string("lab problems heldout --seed \(seed) --per-family \(perFamily) --out \(file)")),
+        ]) + "\n"
+    }
+}
+
+// MARK: - Training stream
+
+/// Which families and difficulties the stream draws, with what weight.
+public struct Curriculum: Sendable, Codable, Equatable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var family: Family
+        public var difficulties: ClosedRange<Int>
+        public var weight: Double
+
+        public init(family: Family, difficulties: ClosedRange<Int>, weight: Double = 1) {
+            self.family = family
+            self.difficulties = difficulties
+            self.weight = weight
+        }
+    }
+
+    public var entries: [Entry]
+
+    public init(entries: [Entry]) { self.entries = entries }
+
+    /// Every family over its standard difficulties, equal weights.
+    public static let standard = Curriculum(entries: Family.allCases.map {
+        Entry(family: $0, difficulties: $0.standardDifficulties)
+    })
+}
+
+/// An endless, seeded stream of training problems that skips every problem whose canonical
+/// question is in the held-out keys. Problem `i` is a pure function of (seed, curriculum, i,
+/// held-out keys), so a run that resumes at index `i` sees exactly what it would have seen.
+public struct ProblemStream: Sendable {
+    public let seed: UInt64
+    public let curriculum: Curriculum
+    public let excluded: Set<String>
+    /// How many problems the stream has yielded.
+    public private(set) var position: Int = 0
+    /// How many draws were skipped because they were held out.
+    public private(set) var skipped: Int = 0
+    private var draws: Int = 0
+
+    public init(seed: UInt64, curriculum: Curriculum = .standard, excluding heldout: [Problem] = []) {
+        precondition(!curriculum.entries.isEmpty && curriculum.entries.allSatisfy { $0.weight >= 0 })
+        self.seed = seed
+        self.curriculum = curriculum
+        self.excluded = Set(heldout.map(\.canonicalKey))
+    }
+
+    /// Restores a stream saved with `(position, draws)`.
+    public init(seed: UInt64, curriculum: Curriculum, excluding heldout: [Problem], resumeAt state: (position: Int, draws: Int, skipped: Int)) {
+        self.init(seed: seed, curriculum: curriculum, excluding: heldout)
+        position = state.position
+        draws = state.draws
+        skipped = state.skipped
+    }
+
+    public var state: (position: Int, draws: Int, skipped: Int) { (position, draws, skipped) }
+
+    public mutating func next() -> Problem {
+        while true {
+            let draw = draws
+            draws += 1
+            var rng = SeededRandom(seed: seed, 0x5354_5245_414D, UInt64(draw))  // "STREAM"
+            let total = curriculum.entries.reduce(0) { $0 + $1.weight }
+            var u = rng.unit() * total
+            var entry = curriculum.entries[curriculum.entries.count - 1]
+            for e in curriculum.entries {
+                if u < e.weight { entry = e; break }
+                u -= e.weight
+            }
+            let d = rng.int(in: entry.difficulties)
+            let p = entry.family.problem(difficulty: d, index: draw, seed: seed)
+            if excluded.contains(p.canonicalKey) { skipped += 1; continue }
+            position += 1
+            return p
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// `sub`: a − b with n-digit operands, 1 ≤ n ≤ 30; a quarter of the problems swap the operands
+// so the answer is negative. Full solutions subtract column by column with borrows.
+import Exact
+
+enum SubFamily: FamilyGenerator {
+    static let difficulties = 1...30
+    static let standardDifficulties = 1...6
+
+    static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
+        var a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        if rng.chance(0.25) { swap(&a, &b) }
+        let diff = Rational(a)! - Rational(b)!
+        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)-\(b)", answer: diff.description)
+    }
+
+    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+        let (a, b) = try AddFamily.operands(p, "-")
+        let negative = Rational(a)! < Rational(b)!
+        let (big, small) = negative ? (b, a) : (a, b)
+        let (lines, d) = Steps.columnSub(big, small)
+        let result = negative ? "-" + d : d
+        if style == .brief { return "\(a)-\(b)=\(result)" }
+        let w = max(a.count, b.count)
+        var out: [String] = []
+        if negative { out.append("\(a)-\(b)=-(\(b)-\(a))") }
+        out.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
+        out += lines
+        out += ["so \(result)", "check \(result)+\(b)=\(a)"]
+        return out.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,118 @@
+// `lab problems`: generate problem files, summarise them, and build the held-out set.
+import ArgumentParser
+import Foundation
+import Tasks
+
+struct Problems: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate, summarise and hold out problems.",
+        subcommands: [Generate.self, Stats.self, Heldout.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write problems as JSONL; the same arguments give byte-identical output.")
+
+        @Option(help: "Family: \(Family.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var family: Family
+
+        @Option(help: "The family's difficulty knob (see README).")
+        var difficulty: Int
+
+        @Option(help: "How many problems.")
+        var count = 100
+
+        @Option(help: "Seed of the problem stream.")
+        var seed: UInt64 = 0
+
+        @Option(help: ArgumentHelp(
+            "Write `lab verify` input instead: each problem with a worked solution in this style.",
+            discussion: "answer (bare answer), brief (main steps) or full (every step and a check).",
+            valueName: "style"))
+        var responses: SolutionStyle?
+
+        @Option(help: "Output file (default: standard output).")
+        var out: String?
+
+        func validate() throws {
+            guard family.difficulties.contains(difficulty) else {
+                throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
+            }
+            guard count >= 0 else { throw ValidationError("--count must be 0 or more, not \(count)") }
+        }
+
+        func run() throws {
+            var text = ""
+            for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
+                if let style = responses {
+                    text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(try p.solution(style: style)).serialized)}\n"
+                } else {
+                    text += p.jsonLine + "\n"
+                }
+            }
+            try writeOutput(text, to: out)
+        }
+    }
+
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Summarise a problems file.")
+
+        @Argument(help: "A JSONL problems file.")
+        var file: String
+
+        func run() throws {
+            let problems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(file) }
+            print("\(file): \(problems.count) problems, \(Set(problems.map(\.canonicalKey)).count) distinct")
+            print("family      count  difficulties      mean question  mean answer")
+            for family in Family.allCases {
+                let ps = problems.filter { $0.family == family }
+                guard !ps.isEmpty else { continue }
+                var byDifficulty: [Int: Int] = [:]
+                for p in ps { byDifficulty[p.difficulty, default: 0] += 1 }
+                let range = "\(byDifficulty.keys.min()!)...\(byDifficulty.keys.max()!) (\(byDifficulty.count))"
+                let q = Double(ps.map(\.question.count).reduce(0, +)) / Double(ps.count)
+                let a = Double(ps.map(\.answer.count).reduce(0, +)) / Double(ps.count)
+                print(family.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                      + String(ps.count).leftPad(7) + "  " + range.padding(toLength: 16, withPad: " ", startingAt: 0)
+                      + String(format: "%14.1f %12.1f", q, a))
+            }
+        }
+    }
+
+    struct Heldout: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the held-out set and its manifest (seed, counts, sha256).")
+
+        @Option(help: "Seed of the held-out stream.")
+        var seed: UInt64 = HeldoutSet.defaultSeed
+
+        @Option(help: "Problems per family, spread evenly over its standard difficulties.")
+        var perFamily = 210
+
+        @Option(help: "Output JSONL; the manifest goes beside it as <name>.manifest.json.")
+        var out = "problems/heldout.jsonl"
+
+        func run() throws {
+            let set = HeldoutSet(seed: seed, perFamily: perFamily)
+            try AtomicFile.write(set.jsonl, to: out)
+            try AtomicFile.write(set.manifest(file: out), to: HeldoutSet.manifestPath(for: out))
+            print("wrote \(set.problems.count) problems to \(out) (sha256 \(set.sha256))")
+        }
+    }
+}
+
+extension Family: ExpressibleByArgument {}
+extension SolutionStyle: ExpressibleByArgument {}
+
+/// Writes to a file atomically, or to standard output when `path` is nil or "-".
+func writeOutput(_ text: String, to path: String?) throws {
+    if let path, path != "-" {
+        try AtomicFile.write(text, to: path)
+    } else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}
+
+extension String {
+    func leftPad(_ n: Int) -> String { String(repeating: " ", count: max(0, n - count)) + self }
+}

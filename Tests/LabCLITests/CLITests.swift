@@ -1,0 +1,122 @@
+// The built `lab` binary, run as a user runs it: output, determinism and error messages.
+import Foundation
+import Testing
+import Tasks
+
+/// The `lab` executable built beside this test bundle.
+let labBinary: URL = {
+    let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for candidate in [dir, dir.deletingLastPathComponent()] {
+        let url = candidate.appendingPathComponent("lab")
+        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+    }
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return root.appendingPathComponent(".build/release/lab")
+}()
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+func lab(_ args: [String], stdin: String? = nil) throws -> RunResult {
+    let p = Process()
+    p.executableURL = labBinary
+    p.arguments = args
+    let out = Pipe(), err = Pipe(), inp = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = inp
+    try p.run()
+    if let stdin { inp.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try inp.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func tempPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("lab-cli-\(UUID().uuidString)-\(name)").path
+}
+
+struct CLITests {
+    @Test func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: labBinary.path), "no lab binary at \(labBinary.path)")
+    }
+
+    @Test func generateIsByteIdenticalForTheSameArguments() throws {
+        let args = ["problems", "generate", "--family", "mul", "--difficulty", "3", "--count", "100", "--seed", "7"]
+        let a = try lab(args), b = try lab(args)
+        #expect(a.status == 0)
+        #expect(a.stdout == b.stdout)
+        let lines = a.stdout.split(separator: "\n")
+        #expect(lines.count == 100)
+        #expect(lines[0].hasPrefix(#"{"id": "mul-3x"#))
+        let other = try lab(["problems", "generate", "--family", "mul", "--difficulty", "3", "--count", "100", "--seed", "8"])
+        #expect(other.stdout != a.stdout)
+        let path = tempPath("mul.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try lab(args + ["--out", path]).status == 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == a.stdout)
+    }
+
+    @Test func generateRejectsADifficultyOutsideTheFamily() throws {
+        let r = try lab(["problems", "generate", "--family", "mul", "--difficulty", "21"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--difficulty 21") && r.stderr.contains("1...20"))
+    }
+
+    @Test func statsSummarisesAndNamesABadLine() throws {
+        let path = tempPath("p.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let good = try lab(["problems", "generate", "--family", "add", "--difficulty", "2", "--count", "3"]).stdout
+        try (good + "{not json}\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let bad = try lab(["problems", "stats", path])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("\(path):4:"), "\(bad.stderr)")
+        #expect(bad.stderr.contains("hint:"))
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        let ok = try lab(["problems", "stats", path])
+        #expect(ok.status == 0 && ok.stdout.contains("3 problems") && ok.stdout.contains("add"))
+    }
+
+    @Test func verifyGradesWorkedSolutionsFromStdin() throws {
+        let input = try lab(["problems", "generate", "--family", "frac", "--difficulty", "2", "--count", "20", "--responses", "full"]).stdout
+        let r = try lab(["verify"], stdin: input)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 20)
+        for line in lines {
+            let v = try JSONValue.parse(line)
+            #expect(v["verdict"]?.stringValue == "correct")
+            #expect(v["reward"]?.doubleValue == 1.1)
+            #expect(v["components"]?["accuracy"]?.doubleValue == 1 && v["components"]?["format"]?.doubleValue == 0.1)
+            let checked = v["steps"]?["checked"]?.intValue ?? 0
+            #expect(checked > 0 && v["steps"]?["true"]?.intValue == checked)
+        }
+    }
+
+    @Test func verifyReportsEachVerdict() throws {
+        let p = #"{"id": "m", "family": "mul", "difficulty": 1, "question": "3*4", "answer": "12"}"#
+        let input = [
+            #"{"problem": \#(p), "response": "<think>3*4=12</think><answer>12</answer>"}"#,
+            #"{"problem": \#(p), "response": "<think>3*4=13</think><answer>13</answer>"}"#,
+            #"{"problem": \#(p), "response": "<answer>3*4</answer>"}"#,
+            #"{"problem": \#(p), "response": "12"}"#,
+        ].joined(separator: "\n")
+        let r = try lab(["verify", "--step-weight", "0.5"], stdin: input)
+        let verdicts = try r.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(verdicts.map { $0["verdict"]?.stringValue } == ["correct", "wrong", "malformed", "missing"])
+        #expect(verdicts[1]["steps"]?["checked"]?.intValue == 1 && verdicts[1]["steps"]?["true"]?.intValue == 0)
+        #expect(verdicts[0]["components"]?["steps"]?.doubleValue == 0.5)
+        #expect(verdicts[0]["reward"]?.doubleValue == 1.6)
+    }
+
+    @Test func verifyNamesTheBadLine() throws {
+        let r = try lab(["verify"], stdin: #"{"problem": {"id": "m"}, "response": "x"}"# + "\n")
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("-:1:") && r.stderr.contains("missing field"))
+    }
+}

@@ -1,0 +1,108 @@
+// Problem families: seeded, inside their knobs, with recorded answers and worked solutions
+// that verify, every claim of which the step checker finds true.
+import Testing
+import Exact
+@testable import Tasks
+
+/// A few difficulties across each family's whole range, its extremes included.
+func sampleDifficulties(_ f: Family) -> [Int] {
+    let r = f.difficulties
+    return Array(Set([r.lowerBound, r.upperBound, (r.lowerBound + r.upperBound) / 2] + Array(f.standardDifficulties))).sorted()
+}
+
+struct GeneratorTests {
+    @Test(arguments: Family.allCases)
+    func sameSeedSameProblems(family: Family) {
+        let d = family.standardDifficulties.upperBound
+        #expect(family.problems(difficulty: d, count: 50, seed: 7) == family.problems(difficulty: d, count: 50, seed: 7))
+        #expect(family.problems(difficulty: d, count: 50, seed: 7) != family.problems(difficulty: d, count: 50, seed: 8))
+    }
+
+    @Test(arguments: Family.allCases)
+    func recordedAnswersVerifyAsCorrect(family: Family) throws {
+        let scorer = Scorer()
+        for d in sampleDifficulties(family) {
+            for p in family.problems(difficulty: d, count: 40, seed: 11) {
+                let s = scorer.score("<think></think><answer>\(p.answer)</answer>", for: p)
+                #expect(s.verdict == .correct, "\(p.id) \(p.question) -> \(p.answer): \(s.verdict)")
+                #expect(s.reward.total == 1.1)
+                #expect(p.difficulty == d && p.id.hasPrefix(family.rawValue + "-"))
+            }
+        }
+    }
+
+    /// The answer is the exact value of the question for the families whose question is an
+    /// expression, computed here through the parser, independently of the generator.
+    @Test(arguments: [Family.add, .sub, .mul, .div, .frac])
+    func answersAreTheValueOfTheQuestion(family: Family) throws {
+        for d in sampleDifficulties(family) {
+            for p in family.problems(difficulty: d, count: 40, seed: 3) {
+                #expect(try ExpressionParser().evaluate(p.question).description == p.answer, "\(p.question)")
+            }
+        }
+    }
+
+    @Test func linearAnswersSolveTheEquation() throws {
+        for d in LinearFamily.difficulties {
+            for p in Family.linear.problems(difficulty: d, count: 100, seed: 5) {
+                let (a, b, c) = try LinearFamily.coefficients(p)
+                let x = try #require(Rational(p.answer))
+                #expect(Rational(a) * x + Rational(b) == Rational(c), "\(p.question) x=\(p.answer)")
+            }
+        }
+    }
+
+    @Test func operandWidthsFollowTheDifficulty() {
+        for p in Family.add.problems(difficulty: 30, count: 20, seed: 1) {
+            #expect(p.question.split(separator: "+")[0].count == 30)
+        }
+        for p in Family.mul.problems(difficulty: 20, count: 20, seed: 1) {
+            let parts = p.question.split(separator: "*")
+            #expect(parts[0].count == 20 && (1...20).contains(parts[1].count))
+        }
+        for n in 3...5 {
+            for p in Family.countdown.problems(difficulty: n, count: 30, seed: 1) {
+                #expect(p.numbers?.count == n)
+                #expect((10...999).contains(p.target ?? 0))
+            }
+        }
+    }
+
+    @Test(arguments: Family.allCases)
+    func workedSolutionsVerifyAndEveryStepIsTrue(family: Family) throws {
+        let scorer = Scorer()
+        for d in sampleDifficulties(family) {
+            for p in family.problems(difficulty: d, count: 25, seed: 19) {
+                for style in SolutionStyle.allCases {
+                    let text = try p.solution(style: style)
+                    let s = scorer.score(text, for: p)
+                    #expect(s.verdict == .correct && s.formatOK, "\(p.id) \(style): \(s.verdict)\n\(text)")
+                    let think = Verifier().verify(text, for: p).think
+                    let claims = StepChecker.claims(in: think)
+                    for c in claims where !c.isTrue {
+                        Issue.record("\(p.id) \(style): false claim \(c.text)\n\(text)")
+                    }
+                    if style != .answer {
+                        #expect(!claims.isEmpty, "\(p.id) \(style) makes no checkable claim\n\(text)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Full solutions are longer than brief ones, which are longer than bare answers: the
+    /// styles really differ in length, as the pretraining mix needs.
+    @Test(arguments: Family.allCases)
+    func stylesDifferInLength(family: Family) throws {
+        var total: [SolutionStyle: Int] = [:]
+        for p in family.problems(difficulty: family.standardDifficulties.upperBound, count: 30, seed: 2) {
+            for style in SolutionStyle.allCases { total[style, default: 0] += try p.solution(style: style).count }
+        }
+        #expect(total[.answer]! < total[.brief]! && total[.brief]! < total[.full]!)
+    }
+
+    @Test func solutionsOfForeignQuestionsAreErrors() {
+        let p = Problem(id: "x", family: .mul, difficulty: 1, question: "three times four", answer: "12")
+        #expect(throws: SolutionError.self) { try p.solution(style: .full) }
+    }
+}

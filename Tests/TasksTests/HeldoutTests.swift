@@ -1,0 +1,72 @@
+// The committed held-out set: reproducible, large enough, and never served by the training stream.
+import Foundation
+import Testing
+@testable import Tasks
+
+/// The package root, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct HeldoutTests {
+    let path = packageRoot.appendingPathComponent(HeldoutSet.defaultPath).path
+
+    @Test func committedFileIsTheDefaultSetAndMatchesItsManifest() throws {
+        let committed = try String(contentsOfFile: path, encoding: .utf8)
+        let set = HeldoutSet()
+        #expect(committed == set.jsonl, "problems/heldout.jsonl differs from `lab problems heldout`")
+        let manifest = try JSONValue.parse(String(contentsOfFile: HeldoutSet.manifestPath(for: path), encoding: .utf8))
+        #expect(manifest["sha256"]?.stringValue == SHA256.hex(Array(committed.utf8)))
+        #expect(manifest["seed"]?.intValue == Int(HeldoutSet.defaultSeed))
+    }
+
+    @Test func atLeast200DistinctProblemsPerFamilyOverASpread() throws {
+        let problems = try JSONLines.readProblems(path)
+        #expect(Set(problems.map(\.canonicalKey)).count == problems.count)
+        for family in Family.allCases {
+            let ps = problems.filter { $0.family == family }
+            #expect(ps.count >= 200, "\(family): \(ps.count)")
+            #expect(Set(ps.map(\.difficulty)) == Set(family.standardDifficulties), "\(family)")
+        }
+    }
+
+    @Test func trainingStreamNeverYieldsAHeldOutProblem() throws {
+        let heldout = try JSONLines.readProblems(path)
+        let keys = Set(heldout.map(\.canonicalKey))
+        var stream = ProblemStream(seed: 1, excluding: heldout)
+        var seen = 0
+        for _ in 0..<30_000 where keys.contains(stream.next().canonicalKey) { seen += 1 }
+        #expect(seen == 0)
+        // The exclusion was exercised: easy difficulties collide with held-out problems often.
+        #expect(stream.skipped > 0)
+        var unfiltered = ProblemStream(seed: 1)
+        var collisions = 0
+        for _ in 0..<30_000 where keys.contains(unfiltered.next().canonicalKey) { collisions += 1 }
+        #expect(collisions > 0)
+    }
+
+    @Test func streamResumesExactly() {
+        var a = ProblemStream(seed: 9, excluding: HeldoutSet(perFamily: 20).problems)
+        var b = a
+        for _ in 0..<100 { _ = a.next() }
+        let state = a.state
+        let next = (0..<50).map { _ in a.next() }
+        for _ in 0..<100 { _ = b.next() }
+        var resumed = ProblemStream(seed: 9, curriculum: .standard, excluding: HeldoutSet(perFamily: 20).problems, resumeAt: state)
+        #expect((0..<50).map { _ in resumed.next() } == next)
+        #expect((0..<50).map { _ in b.next() } == next)
+    }
+
+    @Test func curriculumWeightsAreFollowed() {
+        let c = Curriculum(entries: [.init(family: .add, difficulties: 3...3, weight: 3), .init(family: .mul, difficulties: 2...2, weight: 1)])
+        var s = ProblemStream(seed: 4, curriculum: c)
+        let ps = (0..<4000).map { _ in s.next() }
+        let adds = ps.filter { $0.family == .add }.count
+        #expect(ps.allSatisfy { ($0.family == .add && $0.difficulty == 3) || ($0.family == .mul && $0.difficulty == 2) })
+        #expect((2800...3200).contains(adds))
+    }
+
+    @Test func sha256KnownVectors() {
+        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex(Array(String(repeating: "a", count: 1000).utf8)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+}
