@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Exact", targets: ["Exact"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "GPT", targets: ["GPT"]),
+        .library(name: "RL", targets: ["RL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,15 +26,18 @@ let package = Package(
         .target(name: "Tasks", dependencies: ["Exact"]),
         // Character GPT, kernels on OpenBLAS, AdamW, sampler, checkpoints. Knows nothing of problems.
         .target(name: "GPT", dependencies: ["CBLAS"]),
+        // Pretraining, rollouts, GRPO, evaluation: the only library that joins Tasks and GPT.
+        .target(name: "RL", dependencies: ["Tasks", "GPT"]),
         // The thin command-line front end.
         .executableTarget(name: "lab", dependencies: [
-            "Exact", "Tasks", "GPT",
+            "Exact", "Tasks", "GPT", "RL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "ExactTests", dependencies: ["Exact"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Exact"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"]),
+        .testTarget(name: "RLTests", dependencies: ["RL", "Tasks", "GPT"]),
         .testTarget(name: "LabCLITests", dependencies: ["Tasks"]),
     ]
 )

@@ -39,6 +39,8 @@ public struct Scored: Sendable {
     public var steps: StepSummary
     public var reward: Reward
     public var answer: String?
+    /// The think block's text ("" when there is none).
+    public var think: String
 }
 
 public struct Scorer: Sendable {
@@ -59,6 +61,6 @@ public struct Scorer: Sendable {
         ]
         if weights.steps != 0 { parts.append(("steps", weights.steps * (steps.accuracy ?? 0))) }
         return Scored(verdict: r.verdict, formatOK: r.formatOK, steps: steps,
-                      reward: Reward(components: parts), answer: r.answer)
+                      reward: Reward(components: parts), answer: r.answer, think: r.think)
     }
 }

@@ -1,0 +1,82 @@
+// A model with its tokenizer and the prompt template: problems in, scored responses out.
+// Rollouts for GRPO, evaluation and `lab sample` all answer problems through this one type.
+import GPT
+import Tasks
+
+/// One sampled response to one problem, scored.
+public struct Rollout: Sendable {
+    public var problem: Problem
+    /// Token ids of the prompt (BOS + template).
+    public var promptTokens: [Int]
+    /// Generated ids, including a final EOS when there is one.
+    public var responseTokens: [Int]
+    /// log π(token) at temperature 1 for each generated id (what the sampler reports).
+    public var logProbs: [Float]
+    /// The response as text (EOS removed).
+    public var response: String
+    public var stopReason: StopReason
+    public var scored: Scored
+
+    /// Characters of the response: the response length the lab logs.
+    public var length: Int { response.count }
+    /// Stopped by the length limit rather than on its own.
+    public var truncated: Bool { stopReason == .maxNewTokens || stopReason == .contextFull }
+    /// The response wrote out reasoning: a non-empty think block.
+    public var reasons: Bool { !scored.think.allSatisfy(\.isWhitespace) }
+}
+
+public final class Policy {
+    public let model: GPTModel
+    public let tokenizer: CharTokenizer
+    public var scorer: Scorer
+    private let sampler: Sampler
+    private let stop: [Int]
+
+    public init(model: GPTModel, tokenizer: CharTokenizer, scorer: Scorer = Scorer(), maxBatch: Int = 64) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.scorer = scorer
+        sampler = Sampler(model: model, maxBatch: maxBatch)
+        stop = (try? tokenizer.encode("</answer>")) ?? []
+    }
+
+    public convenience init(_ checkpoint: LoadedCheckpoint, scorer: Scorer = Scorer()) {
+        self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, scorer: scorer)
+    }
+
+    /// BOS then the template's prompt for the question.
+    public func prompt(_ question: String) throws(TokenizerError) -> [Int] {
+        [tokenizer.bosID] + (try tokenizer.encode(Template.prompt(question)))
+    }
+
+    /// `samplesEach` responses to every problem, sampled in batches of at most `batch`
+    /// sequences. Response j of problem i draws from the stream (seed, stream, i, j), so a
+    /// logged trace can be regenerated alone. Responses stop at EOS, at `</answer>`, or at
+    /// `maxNewTokens` (or the context's end).
+    public func rollouts(_ problems: [Problem], samplesEach: Int, sampling: SamplingParameters,
+                         seed: UInt64, stream: UInt64, batch: Int = 64) throws -> [[Rollout]] {
+        var sp = sampling
+        sp.eosID = tokenizer.eosID
+        sp.stopSequences = [stop]
+        var jobs: [(i: Int, j: Int, prompt: [Int])] = []
+        for (i, p) in problems.enumerated() {
+            let prompt = try self.prompt(p.question)
+            for j in 0..<samplesEach { jobs.append((i, j, prompt)) }
+        }
+        var out = problems.map { _ in [Rollout]() }
+        for start in stride(from: 0, to: jobs.count, by: batch) {
+            let chunk = jobs[start..<min(jobs.count, start + batch)]
+            let rngs = chunk.map { GPTRandom(seed: seed, derive: stream, UInt64($0.i), UInt64($0.j)) }
+            let samples = try sampler.generate(prompts: chunk.map(\.prompt), rngs: rngs, parameters: sp)
+            for (job, s) in zip(chunk, samples) {
+                let ids = s.tokens.last == tokenizer.eosID ? Array(s.tokens.dropLast()) : s.tokens
+                let text = try tokenizer.decode(ids)
+                let p = problems[job.i]
+                out[job.i].append(Rollout(problem: p, promptTokens: job.prompt, responseTokens: s.tokens,
+                                          logProbs: s.logProbs, response: text, stopReason: s.stopReason,
+                                          scored: scorer.score(text, for: p)))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,132 @@
+// The pretraining corpus: worked solutions mixed the way text on the internet is: every
+// family over a spread of difficulties, solution styles of different length, and a small
+// share of wrong solutions. Held-out problems never appear in it.
+import Exact
+
+/// How the corpus mixes styles and wrong solutions. Style shares are weights (normalised).
+public struct CorpusMix: Codable, Sendable, Equatable {
+    /// Bare answers: the most common kind of "solution" text, and the least reliable one.
+    public var answer: Double = 0.5
+    /// Main steps only.
+    public var brief: Double = 0.2
+    /// Every step and a check: the style RL should learn to prefer.
+    public var full: Double = 0.3
+    /// Share of documents with a wrong step and a wrong final answer, as real text has.
+    public var wrong: Double = 0.05
+    /// Families and difficulties drawn.
+    public var curriculum: Curriculum = .standard
+
+    public init() {}
+}
+
+/// One training document.
+public struct CorpusDocument: Sendable {
+    public var problem: Problem
+    public var style: SolutionStyle
+    public var isWrong: Bool
+    public var prompt: String
+    public var response: String
+    /// Prompt then response: what the model reads.
+    public var text: String { prompt + response }
+}
+
+/// An endless seeded stream of documents. Document `i` depends only on (seed, mix, i, held-out).
+public struct CorpusStream: Sendable {
+    public let seed: UInt64
+    public let mix: CorpusMix
+    private var problems: ProblemStream
+    public private(set) var position = 0
+
+    public init(seed: UInt64, mix: CorpusMix = CorpusMix(), excluding heldout: [Problem]) {
+        self.seed = seed
+        self.mix = mix
+        problems = ProblemStream(seed: seed, curriculum: mix.curriculum, excluding: heldout)
+    }
+
+    public mutating func next() -> CorpusDocument {
+        var rng = SeededRandom(seed: seed, 0x434F_5250_5553, UInt64(position))  // "CORPUS"
+        position += 1
+        while true {
+            if let d = mix.document(for: problems.next(), rng: &rng) { return d }
+        }
+    }
+
+    /// One document per problem (for a held-out loss), each drawn from its own seeded stream.
+    public static func documents(for problems: [Problem], seed: UInt64, mix: CorpusMix = CorpusMix()) -> [CorpusDocument] {
+        problems.enumerated().compactMap { i, p in
+            var rng = SeededRandom(seed: seed, 0x434F_5250_5553, UInt64(i))
+            return mix.document(for: p, rng: &rng)
+        }
+    }
+}
+
+extension CorpusMix {
+    /// A document for `p`: a style drawn by the mix's shares, corrupted with probability `wrong`;
+    /// nil when no solution can be written for it.
+    func document(for p: Problem, rng: inout SeededRandom) -> CorpusDocument? {
+        let u = rng.unit() * (answer + brief + full)
+        let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
+        guard var response = try? p.solution(style: style) else { return nil }
+        let isWrong = rng.chance(wrong)
+        if isWrong { response = Corruption.corrupt(response, problem: p, rng: &rng) }
+        return CorpusDocument(problem: p, style: style, isWrong: isWrong, prompt: Template.prompt(p.question), response: response)
+    }
+}
+
+/// Makes a worked solution wrong the way people are: one step's result off by a digit, and a
+/// final answer that is not the right one.
+enum Corruption {
+    static func corrupt(_ response: String, problem: Problem, rng: inout SeededRandom) -> String {
+        var text = response
+        // One claim's result, changed.
+        let claims = StepChecker.claims(in: text)
+        if !claims.isEmpty {
+            let c = claims[rng.int(in: 0...(claims.count - 1))]
+            if let eq = c.text.lastIndex(of: "="), let v = Rational(c.text[c.text.index(after: eq)...]) {
+                let bad = c.text[...eq] + perturb(v, rng: &rng).description
+                var bytes = Array(text.utf8)
+                bytes.replaceSubrange(c.utf8Range, with: Array(bad.utf8))
+                text = String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        // A wrong final answer.
+        let wrong: String
+        if problem.family == .countdown {
+            // Swap one operator for another, keeping only swaps that miss the target.
+            let ops: [Character] = ["+", "-", "*"]
+            let a = Array(problem.answer)
+            var candidates: [String] = []
+            for i in a.indices where ops.contains(a[i]) {
+                for o in ops where o != a[i] {
+                    var b = a
+                    b[i] = o
+                    let text = String(b)
+                    if (try? ExpressionParser().evaluate(text)) != problem.target.map(Rational.init) { candidates.append(text) }
+                }
+            }
+            wrong = candidates.isEmpty ? problem.answer + "+1" : candidates[rng.int(in: 0...(candidates.count - 1))]
+        } else if let v = Rational(problem.answer) {
+            wrong = perturb(v, rng: &rng).description
+        } else {
+            return text
+        }
+        text = text.replacingAll("so \(problem.answer)\n", with: "so \(wrong)\n")
+        text = text.replacingAll("x=\(problem.answer)\n", with: "x=\(wrong)\n")
+        return text.replacingAll("<answer>\(problem.answer)</answer>", with: "<answer>\(wrong)</answer>")
+    }
+
+    /// A nearby different value: the numerator changed in one digit.
+    static func perturb(_ v: Rational, rng: inout SeededRandom) -> Rational {
+        let digits = max(1, v.numerator.magnitude.description.count)
+        let delta = Rational(rng.int(in: 1...9)) * Rational.powerOfTen(rng.int(in: 0...(digits - 1)))
+        let n = rng.chance(0.5) || v.numerator.magnitude < delta ? v.numerator + delta : v.numerator - delta
+        return n / v.denominator
+    }
+}
+
+extension String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        return components(separatedBy: target).joined(separator: replacement)
+    }
+}

@@ -1,0 +1,50 @@
+// `lab sample`: sampled responses of a checkpoint to one question, with their verdicts.
+import ArgumentParser
+import Foundation
+import GPT
+import RL
+import Tasks
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample", abstract: "Print sampled responses to a question with their verdicts.")
+
+    @Argument(help: "Checkpoint directory (e.g. checkpoints/base).")
+    var checkpoint: String
+
+    @Option(help: "The question, as in a problem file: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4.")
+    var question: String
+
+    @Option(name: .short, help: "How many responses.")
+    var n = 8
+
+    @Option(help: "Sampling temperature (0: greedy).")
+    var temperature: Float = 1
+
+    @Option(help: "Seed of the samples.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Most generated characters per response.")
+    var maxLength = 256
+
+    func run() throws {
+        guard let problem = Problem(question: question) else {
+            throw CLIError(message: "error: cannot tell the family of \"\(question)\"",
+                           hint: "write it as a problem file's question: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4")
+        }
+        let loaded: LoadedCheckpoint
+        do { loaded = try Checkpoint.load(from: checkpoint) } catch {
+            throw CLIError(message: "error: \(error)", hint: "a checkpoint directory holds model.safetensors and meta.json")
+        }
+        let policy = Policy(loaded)
+        let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0, maxNewTokens: maxLength)
+        let rollouts = try policy.rollouts([problem], samplesEach: n, sampling: sampling, seed: seed, stream: 0)[0]
+        print("\(problem.family.rawValue): \(problem.question)" + (problem.answer.isEmpty ? "" : "  (answer \(problem.answer))"))
+        for (i, r) in rollouts.enumerated() {
+            let s = r.scored
+            let reason = s.verdict.reason.isEmpty ? "" : " (\(s.verdict.reason))"
+            print("\n[\(i + 1)] \(s.verdict.name)\(reason)  reward \(s.reward.total)  length \(r.length)  steps \(s.steps.correct)/\(s.steps.checked) true\(r.truncated ? "  truncated" : "")")
+            print(r.response)
+        }
+    }
+}
