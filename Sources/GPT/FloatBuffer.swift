@@ -11,6 +11,12 @@ public final class FloatBuffer: @unchecked Sendable {
         base.initialize(repeating: 0, count: max(count, 1))
     }
 
+    /// A buffer holding a copy of `values`.
+    public convenience init(_ values: [Float]) {
+        self.init(count: values.count)
+        for (i, v) in values.enumerated() { base[i] = v }
+    }
+
     deinit { base.deallocate() }
 
     /// Sets every element to zero.
