@@ -1,0 +1,118 @@
+// AdamW over the flat parameter buffer, global-norm gradient clipping, and the learning-rate schedule.
+import Foundation
+
+// MARK: - Optimizer
+
+/// Settings of AdamW (nanoGPT's defaults where it has them).
+public struct AdamWParameters: Codable, Equatable, Sendable {
+    /// First-moment decay; 0.9 is the standard momentum.
+    public var beta1: Float = 0.9
+    /// Second-moment decay; nanoGPT uses 0.99 for small character models (0.95 for large ones).
+    public var beta2: Float = 0.99
+    /// Added to √v to avoid division by zero; PyTorch's default.
+    public var eps: Float = 1e-8
+    /// Decoupled weight decay, applied only to 2-D tensors (matrices and embeddings), as nanoGPT.
+    public var weightDecay: Float = 0.1
+    /// Global gradient-norm cap (nil: no clipping); 1.0 as nanoGPT.
+    public var gradClip: Float? = 1.0
+
+    public init(beta1: Float = 0.9, beta2: Float = 0.99, eps: Float = 1e-8, weightDecay: Float = 0.1,
+                gradClip: Float? = 1.0) {
+        self.beta1 = beta1; self.beta2 = beta2; self.eps = eps; self.weightDecay = weightDecay
+        self.gradClip = gradClip
+    }
+}
+
+/// AdamW with decoupled weight decay. Moments m, v share the parameter layout.
+public final class AdamW {
+    public var parameters: AdamWParameters
+    /// First moments (same layout as the parameters).
+    public let m: FloatBuffer
+    /// Second moments.
+    public let v: FloatBuffer
+    /// Steps taken so far (bias correction uses step+1 on the next update).
+    public var step: Int = 0
+    /// Per-float weight-decay flag: 1 for decayed tensors, 0 otherwise (built once from the layout).
+    private let decayMask: FloatBuffer
+    private let layout: ParameterLayout
+
+    public init(layout: ParameterLayout, parameters: AdamWParameters = AdamWParameters()) {
+        self.parameters = parameters
+        self.layout = layout
+        m = FloatBuffer(count: layout.count)
+        v = FloatBuffer(count: layout.count)
+        decayMask = FloatBuffer(count: layout.count)
+        for t in layout.tensors where t.decays {
+            (decayMask.base + t.offset).update(repeating: 1, count: t.count)
+        }
+    }
+
+    /// Clips (if configured) and applies one update to `model.params` from `model.grads`.
+    /// Returns the gradient norm before clipping.
+    @discardableResult
+    public func update(_ model: GPTModel, learningRate lr: Float) -> Float {
+        precondition(model.layout.count == layout.count)
+        let norm = gradientNorm(model.grads)
+        var scale: Float = 1
+        if let clip = parameters.gradClip, norm > clip { scale = clip / (norm + 1e-6) }
+        step += 1
+        let b1 = parameters.beta1, b2 = parameters.beta2, eps = parameters.eps, wd = parameters.weightDecay
+        let c1 = 1 / (1 - Float(pow(Double(b1), Double(step))))
+        let c2 = 1 / (1 - Float(pow(Double(b2), Double(step))))
+        let p = model.params.base, g = model.grads.base, m = m.base, v = v.base, dm = decayMask.base
+        for i in 0..<layout.count {
+            let gi = g[i] * scale
+            let mi = b1 * m[i] + (1 - b1) * gi
+            let vi = b2 * v[i] + (1 - b2) * gi * gi
+            m[i] = mi; v[i] = vi
+            let mhat = mi * c1, vhat = vi * c2
+            p[i] -= lr * (mhat / (vhat.squareRoot() + eps) + wd * dm[i] * p[i])
+        }
+        return norm
+    }
+}
+
+/// √(Σ g²) over a flat buffer (accumulated in Double so the norm of millions of floats is exact enough).
+public func gradientNorm(_ g: FloatBuffer) -> Float {
+    var s = 0.0
+    var i = 0
+    let n = g.count, b = g.base
+    var acc = SIMD8<Float>(repeating: 0)
+    while i + 8 <= n {
+        let x = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        acc += x * x
+        i += 8
+        if i % 4096 == 0 { s += Double(acc.sum()); acc = .init(repeating: 0) }
+    }
+    s += Double(acc.sum())
+    while i < n { s += Double(b[i]) * Double(b[i]); i += 1 }
+    return Float(s.squareRoot())
+}
+
+// MARK: - Schedule
+
+/// Linear warm-up to `maxLR`, then cosine decay to `minLR` at `decaySteps`, flat after (nanoGPT's get_lr).
+public struct LearningRateSchedule: Codable, Equatable, Sendable {
+    /// Peak learning rate, reached at the end of warm-up.
+    public var maxLR: Float
+    /// Floor after decay; nanoGPT uses maxLR/10.
+    public var minLR: Float
+    /// Steps of linear warm-up from 0 (avoids large early Adam steps while v is still small).
+    public var warmupSteps: Int
+    /// Step at which the cosine reaches minLR.
+    public var decaySteps: Int
+
+    public init(maxLR: Float, minLR: Float? = nil, warmupSteps: Int, decaySteps: Int) {
+        self.maxLR = maxLR; self.minLR = minLR ?? maxLR / 10
+        self.warmupSteps = warmupSteps; self.decaySteps = decaySteps
+    }
+
+    /// Learning rate for step `it` (0-based).
+    public func callAsFunction(_ it: Int) -> Float {
+        if it < warmupSteps { return maxLR * Float(it + 1) / Float(warmupSteps + 1) }
+        if it >= decaySteps { return minLR }
+        let ratio = Double(it - warmupSteps) / Double(max(1, decaySteps - warmupSteps))
+        let coeff = 0.5 * (1 + cos(Double.pi * ratio))
+        return minLR + Float(coeff) * (maxLR - minLR)
+    }
+}

@@ -1,2 +1,0 @@
-// Character-level GPT engine (placeholder until the model lands).
-enum GPTPlaceholder {}

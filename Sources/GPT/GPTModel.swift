@@ -1,0 +1,262 @@
+// The model: flat parameters and gradients, training forward/backward over a (B,T) batch of token ids,
+// activations in one flat buffer (as llm.c). Letters: B batch, T time, C channels, V vocab, L layers, NH heads.
+import Foundation
+
+/// A GPT-2 style character model with hand-written backward.
+///
+/// Training step, as the RL trainer uses it:
+/// ```
+/// model.forward(tokens: x, targets: y, B: B, T: T)      // per-position log p(y[b,t] | x[b,...t])
+/// let lp = model.logProbs                               // (B,T)
+/// model.zeroGrad()
+/// model.backward(dLogProbs: g)                          // g = d(loss)/d(logprob), e.g. −w/Σw
+/// adam.step(model, lr: schedule(step))
+/// ```
+public final class GPTModel {
+    public let config: GPTConfig
+    public let layout: ParameterLayout
+    /// All parameters, in `layout` order.
+    public let params: FloatBuffer
+    /// Gradients, same layout. `backward` accumulates; `zeroGrad` clears.
+    public let grads: FloatBuffer
+
+    private var acts: Activations?
+    private var B = 0, T = 0
+    private var tokens: [Int32] = []
+    private var targets: [Int32] = []
+    private var hasTargets = false
+
+    // MARK: Init
+
+    /// A freshly initialised model (GPT-2 init: N(0, 0.02), residual projections N(0, 0.02/√(2L)),
+    /// biases 0, LayerNorm gains 1) drawn from `GPTRandom(seed:)`.
+    public init(config: GPTConfig, seed: UInt64) throws(GPTError) {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config)
+        params = FloatBuffer(count: layout.count)
+        grads = FloatBuffer(count: layout.count)
+        var rng = GPTRandom(seed: seed)
+        let residualStd = 0.02 / Float(2 * config.nLayer).squareRoot()
+        for t in layout.tensors {
+            let p = params.base + t.offset
+            if t.name.hasSuffix("ln_1.weight") || t.name.hasSuffix("ln_2.weight") || t.name == "ln_f.weight" {
+                for i in 0..<t.count { p[i] = 1 }
+            } else if t.shape.count == 2 {
+                let std: Float = t.name.hasSuffix("c_proj.weight") ? residualStd : 0.02
+                for i in 0..<t.count { p[i] = rng.normalFloat(std: std) }
+            }  // biases stay 0
+        }
+    }
+
+    /// A model with the given parameters (flat, `layout` order).
+    public init(config: GPTConfig, parameters: [Float]) throws(GPTError) {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config)
+        guard parameters.count == layout.count else {
+            throw .invalidConfig("expected \(layout.count) parameters, got \(parameters.count)")
+        }
+        params = FloatBuffer(count: layout.count)
+        grads = FloatBuffer(count: layout.count)
+        parameters.withUnsafeBufferPointer { params.base.update(from: $0.baseAddress!, count: layout.count) }
+    }
+
+    /// Number of parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// Sets all gradients to zero (the one explicit call; every backward accumulates).
+    public func zeroGrad() { grads.zero() }
+
+    // MARK: Pointers
+
+    @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { params.base + o }
+    @inline(__always) func pOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : params.base + o }
+    @inline(__always) func g(_ o: Int) -> UnsafeMutablePointer<Float> { grads.base + o }
+    @inline(__always) func gOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : grads.base + o }
+
+    // MARK: Forward
+
+    /// Runs the model on `tokens` (B,T), row-major, T ≤ contextLength. With `targets` (B,T) it also
+    /// computes `logProbs` (log p(target) per position, temperature 1) and `entropies`.
+    public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int) {
+        precondition(B > 0 && T > 0 && T <= config.contextLength, "need 0 < T ≤ contextLength")
+        precondition(tokens.count == B * T && (targets?.count ?? B * T) == B * T, "tokens/targets must be B×T")
+        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
+        precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "token id out of range")
+        if let targets { precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "target id out of range") }
+        if acts == nil || acts!.B != B || acts!.T != T { acts = Activations(config, B: B, T: T) }
+        let a = acts!
+        self.B = B; self.T = T
+        self.tokens = tokens
+        self.hasTargets = targets != nil
+        self.targets = targets ?? []
+        let l_ = layout
+        let BT = B * T
+        tokens.withUnsafeBufferPointer { tok in
+            encoderForward(a.encoded, tok.baseAddress!, p(l_.wte), p(l_.wpe), B, T, C)
+        }
+        for l in 0..<L {
+            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
+            layerNormForward(a.ln1(l), a.ln1Mean(l), a.ln1Rstd(l), resIn, p(l_.ln1w[l]), pOpt(l_.ln1b[l]), BT, C)
+            matmulForward(a.qkv(l), a.ln1(l), p(l_.qkvw[l]), pOpt(l_.qkvb[l]), BT, C, 3 * C)
+            attentionForward(a.atty(l), a.att(l), a.qkv(l), B, T, C, NH)
+            matmulForward(a.attproj(l), a.atty(l), p(l_.attprojw[l]), pOpt(l_.attprojb[l]), BT, C, C)
+            residualForward(a.res2(l), resIn, a.attproj(l), BT * C)
+            layerNormForward(a.ln2(l), a.ln2Mean(l), a.ln2Rstd(l), a.res2(l), p(l_.ln2w[l]), pOpt(l_.ln2b[l]), BT, C)
+            matmulForward(a.fch(l), a.ln2(l), p(l_.fcw[l]), pOpt(l_.fcb[l]), BT, C, 4 * C)
+            geluForward(a.fchGelu(l), a.fch(l), BT * 4 * C)
+            matmulForward(a.fcproj(l), a.fchGelu(l), p(l_.fcprojw[l]), pOpt(l_.fcprojb[l]), BT, 4 * C, C)
+            residualForward(a.res3(l), a.res2(l), a.fcproj(l), BT * C)
+        }
+        layerNormForward(a.lnf, a.lnfMean, a.lnfRstd, a.res3(L - 1), p(l_.lnfw), pOpt(l_.lnfb), BT, C)
+        // Tied lm_head: logits (BT,V) = lnf (BT,C) · wteᵀ.
+        gemm(.no, .yes, BT, V, C, 1, a.lnf, C, p(l_.wte), C, 0, a.logits, V)
+        if let targets {
+            targets.withUnsafeBufferPointer { tg in
+                logProbForward(a.logprob, a.entropy, a.probs, a.logits, tg.baseAddress!, BT, V)
+            }
+        }
+    }
+
+    /// Logits (B,T,V) of the last forward.
+    public var logits: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: acts!.logits, count: B * T * config.vocabSize)
+    }
+    /// log p(target) per position (B,T) of the last forward with targets (temperature-1 distribution).
+    public var logProbs: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: acts!.logprob, count: B * T) }
+    /// Entropy (nats) of the next-token distribution per position (B,T) of the last forward with targets.
+    public var entropies: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: acts!.entropy, count: B * T) }
+
+    // MARK: Backward
+
+    /// Accumulates into `grads` the gradient of Σ_{b,t} dLogProbs[b,t] · logProbs[b,t].
+    /// For mean cross-entropy over unmasked positions pass −mask/Σmask; for a policy-gradient loss
+    /// pass −advantage·weight. Needs the previous `forward` to have had targets.
+    public func backward(dLogProbs: [Float]) {
+        precondition(hasTargets, "backward needs a forward with targets")
+        precondition(dLogProbs.count == B * T)
+        let a = acts!, l_ = layout
+        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
+        let BT = B * T
+        a.dlogits.update(repeating: 0, count: BT * V)
+        targets.withUnsafeBufferPointer { tg in
+            dLogProbs.withUnsafeBufferPointer { dl in
+                logProbBackward(a.dlogits, dl.baseAddress!, a.probs, tg.baseAddress!, BT, V)
+            }
+        }
+        // lm_head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
+        gemm(.no, .no, BT, C, V, 1, a.dlogits, V, p(l_.wte), C, 0, a.dln, C)
+        gemm(.yes, .no, V, C, BT, 1, a.dlogits, V, a.lnf, C, 1, g(l_.wte), C)
+        a.dres.update(repeating: 0, count: BT * C)
+        layerNormBackward(a.dres, g(l_.lnfw), gOpt(l_.lnfb), a.dln, a.res3(L - 1), p(l_.lnfw), a.lnfMean, a.lnfRstd, BT, C)
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
+            // res3 = res2 + fcproj: dres flows to both unchanged.
+            a.dfchGelu.update(repeating: 0, count: BT * 4 * C)
+            matmulBackward(a.dfchGelu, g(l_.fcprojw[l]), gOpt(l_.fcprojb[l]), a.dres, a.fchGelu(l), p(l_.fcprojw[l]), BT, 4 * C, C)
+            a.dfch.update(repeating: 0, count: BT * 4 * C)
+            geluBackward(a.dfch, a.fch(l), a.dfchGelu, BT * 4 * C)
+            a.dln.update(repeating: 0, count: BT * C)
+            matmulBackward(a.dln, g(l_.fcw[l]), gOpt(l_.fcb[l]), a.dfch, a.ln2(l), p(l_.fcw[l]), BT, C, 4 * C)
+            layerNormBackward(a.dres, g(l_.ln2w[l]), gOpt(l_.ln2b[l]), a.dln, a.res2(l), p(l_.ln2w[l]), a.ln2Mean(l), a.ln2Rstd(l), BT, C)
+            // res2 = resIn + attproj
+            a.datty.update(repeating: 0, count: BT * C)
+            matmulBackward(a.datty, g(l_.attprojw[l]), gOpt(l_.attprojb[l]), a.dres, a.atty(l), p(l_.attprojw[l]), BT, C, C)
+            a.dqkv.update(repeating: 0, count: BT * 3 * C)
+            attentionBackward(a.dqkv, a.scratch, a.datty, a.qkv(l), a.att(l), B, T, C, NH)
+            a.dln.update(repeating: 0, count: BT * C)
+            matmulBackward(a.dln, g(l_.qkvw[l]), gOpt(l_.qkvb[l]), a.dqkv, a.ln1(l), p(l_.qkvw[l]), BT, C, 3 * C)
+            layerNormBackward(a.dres, g(l_.ln1w[l]), gOpt(l_.ln1b[l]), a.dln, resIn, p(l_.ln1w[l]), a.ln1Mean(l), a.ln1Rstd(l), BT, C)
+        }
+        tokens.withUnsafeBufferPointer { tok in
+            encoderBackward(g(l_.wte), g(l_.wpe), a.dres, tok.baseAddress!, B, T, C)
+        }
+    }
+
+    // MARK: Conveniences
+
+    /// Mean cross-entropy (nats) over positions with nonzero `mask` (all positions if nil) of the last
+    /// forward with targets.
+    public func meanLoss(mask: [Float]? = nil) -> Float {
+        let lp = logProbs
+        var s = 0.0, w = 0.0
+        for i in 0..<lp.count {
+            let m = Double(mask?[i] ?? 1)
+            s -= m * Double(lp[i]); w += m
+        }
+        return w > 0 ? Float(s / w) : 0
+    }
+
+    /// forward + zeroGrad + backward for the mean cross-entropy over unmasked positions; returns the loss.
+    @discardableResult
+    public func trainingStep(tokens: [Int32], targets: [Int32], B: Int, T: Int, mask: [Float]? = nil) -> Float {
+        forward(tokens: tokens, targets: targets, B: B, T: T)
+        let loss = meanLoss(mask: mask)
+        let m = mask ?? [Float](repeating: 1, count: B * T)
+        let total = m.reduce(0, +)
+        zeroGrad()
+        backward(dLogProbs: m.map { total > 0 ? -$0 / total : 0 })
+        return loss
+    }
+}
+
+// MARK: - Activations
+
+/// One flat buffer for every activation of a (B,T) forward, plus backward scratch.
+final class Activations {
+    let B: Int, T: Int
+    let storage: FloatBuffer
+    // Offsets (floats) of each region; per-layer regions are L consecutive blocks.
+    private let C: Int, L: Int, NH: Int, V: Int
+    let encoded: UnsafeMutablePointer<Float>                         // (B,T,C)
+    private let ln1P, ln1MeanP, ln1RstdP, qkvP, attyP, attP, attprojP, res2P: UnsafeMutablePointer<Float>
+    private let ln2P, ln2MeanP, ln2RstdP, fchP, fchGeluP, fcprojP, res3P: UnsafeMutablePointer<Float>
+    let lnf, lnfMean, lnfRstd, logits, probs, logprob, entropy: UnsafeMutablePointer<Float>
+    // Backward scratch, reused by every layer.
+    let dlogits, dln, dres, datty, dqkv, dfch, dfchGelu, scratch: UnsafeMutablePointer<Float>
+
+    init(_ c: GPTConfig, B: Int, T: Int) {
+        self.B = B; self.T = T
+        C = c.nEmbd; L = c.nLayer; NH = c.nHead; V = c.vocabSize
+        let BT = B * T
+        let sizes: [Int] = [
+            BT * C,                                                        // encoded
+            L * BT * C, L * BT, L * BT, L * BT * 3 * C, L * BT * C,      // ln1, mean, rstd, qkv, atty
+            L * B * NH * T * T, L * BT * C, L * BT * C,                  // att, attproj, res2
+            L * BT * C, L * BT, L * BT, L * BT * 4 * C, L * BT * 4 * C,  // ln2, mean, rstd, fch, fchGelu
+            L * BT * C, L * BT * C,                                      // fcproj, res3
+            BT * C, BT, BT, BT * V, BT * V, BT, BT,                      // lnf, mean, rstd, logits, probs, logprob, entropy
+            BT * V, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, T * T,  // backward scratch
+        ]
+        storage = FloatBuffer(count: sizes.reduce(0, +))
+        var ptrs: [UnsafeMutablePointer<Float>] = []
+        var o = 0
+        for s in sizes { ptrs.append(storage.base + o); o += s }
+        encoded = ptrs[0]
+        ln1P = ptrs[1]; ln1MeanP = ptrs[2]; ln1RstdP = ptrs[3]; qkvP = ptrs[4]; attyP = ptrs[5]
+        attP = ptrs[6]; attprojP = ptrs[7]; res2P = ptrs[8]
+        ln2P = ptrs[9]; ln2MeanP = ptrs[10]; ln2RstdP = ptrs[11]; fchP = ptrs[12]; fchGeluP = ptrs[13]
+        fcprojP = ptrs[14]; res3P = ptrs[15]
+        lnf = ptrs[16]; lnfMean = ptrs[17]; lnfRstd = ptrs[18]; logits = ptrs[19]; probs = ptrs[20]
+        logprob = ptrs[21]; entropy = ptrs[22]
+        dlogits = ptrs[23]; dln = ptrs[24]; dres = ptrs[25]; datty = ptrs[26]; dqkv = ptrs[27]
+        dfch = ptrs[28]; dfchGelu = ptrs[29]; scratch = ptrs[30]
+    }
+
+    @inline(__always) func ln1(_ l: Int) -> UnsafeMutablePointer<Float> { ln1P + l * B * T * C }
+    @inline(__always) func ln1Mean(_ l: Int) -> UnsafeMutablePointer<Float> { ln1MeanP + l * B * T }
+    @inline(__always) func ln1Rstd(_ l: Int) -> UnsafeMutablePointer<Float> { ln1RstdP + l * B * T }
+    @inline(__always) func qkv(_ l: Int) -> UnsafeMutablePointer<Float> { qkvP + l * B * T * 3 * C }
+    @inline(__always) func atty(_ l: Int) -> UnsafeMutablePointer<Float> { attyP + l * B * T * C }
+    @inline(__always) func att(_ l: Int) -> UnsafeMutablePointer<Float> { attP + l * B * NH * T * T }
+    @inline(__always) func attproj(_ l: Int) -> UnsafeMutablePointer<Float> { attprojP + l * B * T * C }
+    @inline(__always) func res2(_ l: Int) -> UnsafeMutablePointer<Float> { res2P + l * B * T * C }
+    @inline(__always) func ln2(_ l: Int) -> UnsafeMutablePointer<Float> { ln2P + l * B * T * C }
+    @inline(__always) func ln2Mean(_ l: Int) -> UnsafeMutablePointer<Float> { ln2MeanP + l * B * T }
+    @inline(__always) func ln2Rstd(_ l: Int) -> UnsafeMutablePointer<Float> { ln2RstdP + l * B * T }
+    @inline(__always) func fch(_ l: Int) -> UnsafeMutablePointer<Float> { fchP + l * B * T * 4 * C }
+    @inline(__always) func fchGelu(_ l: Int) -> UnsafeMutablePointer<Float> { fchGeluP + l * B * T * 4 * C }
+    @inline(__always) func fcproj(_ l: Int) -> UnsafeMutablePointer<Float> { fcprojP + l * B * T * C }
+    @inline(__always) func res3(_ l: Int) -> UnsafeMutablePointer<Float> { res3P + l * B * T * C }
+}

@@ -1,0 +1,182 @@
+// KV-cache inference: appends tokens to many sequences at once (ragged rows), each at its own positions.
+// Letters: R rows in this call, S sequence slots, T context, C channels, V vocab, L layers, NH heads.
+import Foundation
+
+/// Which rows of an `append` call get logits.
+public enum LogitRows: Sendable { case last, all }
+
+/// Holds a KV cache for `slots` sequences and runs the model incrementally.
+///
+/// Positions are per sequence (no padding): a sequence's tokens sit at positions 0, 1, 2, … of its own
+/// slot, exactly as in an unbatched forward, so batching never changes a sequence's logits. A call may
+/// append several tokens to a sequence (prefill) and one token to another (decode); all rows of a layer
+/// write their keys/values before any row attends, so in-call causality holds.
+public final class InferenceSession {
+    public let model: GPTModel
+    public let slots: Int
+    /// Tokens held so far per slot.
+    public private(set) var lengths: [Int]
+    private let kcache: FloatBuffer, vcache: FloatBuffer   // (L, S, T, C) each
+    private var rowCapacity = 0
+    private var work: FloatBuffer?
+    // Row buffers (pointers into `work`), sized for rowCapacity rows.
+    private var x, ln, qkv, atty, tmp, fch, fchg, lnOut, logitsBuf: UnsafeMutablePointer<Float>!
+    private var rowSlot: [Int] = [], rowPos: [Int] = [], rowTok: [Int] = [], outRows: [Int] = []
+    private var scores: [Float]
+
+    public init(model: GPTModel, slots: Int) {
+        self.model = model
+        self.slots = slots
+        let c = model.config
+        lengths = [Int](repeating: 0, count: slots)
+        kcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
+        vcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
+        scores = [Float](repeating: 0, count: c.contextLength)
+    }
+
+    /// Forgets every sequence (lengths to 0); the cache memory is reused.
+    public func reset() { for i in 0..<slots { lengths[i] = 0 } }
+    /// Forgets one sequence.
+    public func reset(slot: Int) { lengths[slot] = 0 }
+
+    private func ensureRows(_ R: Int) {
+        guard R > rowCapacity else { return }
+        let c = model.config, C = c.nEmbd
+        let cap = max(R, rowCapacity * 2)
+        let sizes = [cap * C, cap * C, cap * 3 * C, cap * C, cap * C, cap * 4 * C, cap * 4 * C, cap * C, cap * c.vocabSize]
+        let w = FloatBuffer(count: sizes.reduce(0, +))
+        var o = 0
+        var ptrs: [UnsafeMutablePointer<Float>] = []
+        for s in sizes { ptrs.append(w.base + o); o += s }
+        x = ptrs[0]; ln = ptrs[1]; qkv = ptrs[2]; atty = ptrs[3]; tmp = ptrs[4]; fch = ptrs[5]; fchg = ptrs[6]
+        lnOut = ptrs[7]; logitsBuf = ptrs[8]
+        work = w
+        rowCapacity = cap
+    }
+
+    /// Appends `tokens[i]` to sequence `slotIDs[i]` and returns the logits (temperature 1) of the last
+    /// appended position of each sequence (`.last`, one row per entry, in order) or of every appended
+    /// position (`.all`, rows in order). The returned buffer is valid until the next call.
+    public func append(slots slotIDs: [Int], tokens: [[Int]], logits: LogitRows = .last) -> UnsafeBufferPointer<Float> {
+        precondition(slotIDs.count == tokens.count)
+        rowSlot.removeAll(keepingCapacity: true); rowPos.removeAll(keepingCapacity: true)
+        rowTok.removeAll(keepingCapacity: true); outRows.removeAll(keepingCapacity: true)
+        for (s, toks) in zip(slotIDs, tokens) {
+            precondition(!toks.isEmpty && lengths[s] + toks.count <= model.config.contextLength,
+                         "sequence exceeds the context length")
+            for (j, t) in toks.enumerated() {
+                if logits == .all || j == toks.count - 1 { outRows.append(rowTok.count) }
+                rowSlot.append(s); rowPos.append(lengths[s] + j); rowTok.append(t)
+            }
+            lengths[s] += toks.count
+        }
+        return run()
+    }
+
+    /// Single-token fast path for decoding: appends `tokens[i]` to `slotIDs[i]`; returns (n, V) logits.
+    public func appendOne(slots slotIDs: [Int], tokens: [Int]) -> UnsafeBufferPointer<Float> {
+        precondition(slotIDs.count == tokens.count)
+        rowSlot.removeAll(keepingCapacity: true); rowPos.removeAll(keepingCapacity: true)
+        rowTok.removeAll(keepingCapacity: true); outRows.removeAll(keepingCapacity: true)
+        for (i, s) in slotIDs.enumerated() {
+            precondition(lengths[s] < model.config.contextLength, "sequence exceeds the context length")
+            outRows.append(i); rowSlot.append(s); rowPos.append(lengths[s]); rowTok.append(tokens[i])
+            lengths[s] += 1
+        }
+        return run()
+    }
+
+    private func run() -> UnsafeBufferPointer<Float> {
+        let c = model.config, lay = model.layout
+        let C = c.nEmbd, L = c.nLayer, NH = c.nHead, hs = c.headSize, V = c.vocabSize, Tm = c.contextLength
+        let R = rowTok.count
+        ensureRows(R)
+        let P = model.params.base
+        func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
+        func pOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : P + o }
+        // x (R,C) = wte[token] + wpe[pos]
+        for r in 0..<R {
+            let o = x + r * C, e = P + lay.wte + rowTok[r] * C, q = P + lay.wpe + rowPos[r] * C
+            for i in 0..<C { o[i] = e[i] + q[i] }
+        }
+        let scale = 1 / Float(hs).squareRoot()
+        for l in 0..<L {
+            layerNormForward(ln, nil, nil, x, p(lay.ln1w[l]), pOpt(lay.ln1b[l]), R, C)
+            matmulForward(qkv, ln, p(lay.qkvw[l]), pOpt(lay.qkvb[l]), R, C, 3 * C)
+            // Write this call's keys and values first, then attend (rows of one sequence see each other).
+            let kl = kcache.base + l * slots * Tm * C, vl = vcache.base + l * slots * Tm * C
+            for r in 0..<R {
+                let dst = (rowSlot[r] * Tm + rowPos[r]) * C
+                (kl + dst).update(from: qkv + r * 3 * C + C, count: C)
+                (vl + dst).update(from: qkv + r * 3 * C + 2 * C, count: C)
+            }
+            scores.withUnsafeMutableBufferPointer { sb in
+                let sc = sb.baseAddress!
+                for r in 0..<R {
+                    let n = rowPos[r] + 1
+                    let kb = kl + rowSlot[r] * Tm * C, vb = vl + rowSlot[r] * Tm * C
+                    for h in 0..<NH {
+                        let q = qkv + r * 3 * C + h * hs
+                        var maxv = -Float.greatestFiniteMagnitude
+                        for j in 0..<n {
+                            let s = dot(q, kb + j * C + h * hs, hs) * scale
+                            sc[j] = s
+                            if s > maxv { maxv = s }
+                        }
+                        var sum: Float = 0
+                        for j in 0..<n { let e = exp(sc[j] - maxv); sc[j] = e; sum += e }
+                        let inv = 1 / sum
+                        let o = atty + r * C + h * hs
+                        o.update(repeating: 0, count: hs)
+                        for j in 0..<n { axpy(sc[j] * inv, vb + j * C + h * hs, o, hs) }
+                    }
+                }
+            }
+            matmulForward(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
+            residualForward(x, x, tmp, R * C)
+            layerNormForward(ln, nil, nil, x, p(lay.ln2w[l]), pOpt(lay.ln2b[l]), R, C)
+            matmulForward(fch, ln, p(lay.fcw[l]), pOpt(lay.fcb[l]), R, C, 4 * C)
+            geluForward(fchg, fch, R * 4 * C)
+            matmulForward(tmp, fchg, p(lay.fcprojw[l]), pOpt(lay.fcprojb[l]), R, 4 * C, C)
+            residualForward(x, x, tmp, R * C)
+        }
+        // Final LayerNorm and the tied lm_head only for the rows whose logits are wanted.
+        let O = outRows.count
+        for (i, r) in outRows.enumerated() {
+            layerNormForward(lnOut + i * C, nil, nil, x + r * C, p(lay.lnfw), pOpt(lay.lnfb), 1, C)
+        }
+        gemm(.no, .yes, O, V, C, 1, lnOut, C, p(lay.wte), C, 0, logitsBuf, V)
+        return UnsafeBufferPointer(start: logitsBuf, count: O * V)
+    }
+}
+
+// MARK: - Small vector helpers
+
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc0 = SIMD8<Float>(repeating: 0), acc1 = SIMD8<Float>(repeating: 0)
+    var i = 0
+    while i + 16 <= n {
+        acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        acc1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+            * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
+        i += 16
+    }
+    var s = (acc0 + acc1).sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
+    return s
+}
+
+/// y += a·x over n floats.
+@inline(__always)
+func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    var i = 0
+    while i + 8 <= n {
+        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + a * xv, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < n { y[i] += a * x[i]; i += 1 }
+}

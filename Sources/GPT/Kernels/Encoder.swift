@@ -1,0 +1,30 @@
+// Token + position embedding: out[b,t,:] = wte[token[b,t],:] + wpe[t,:].
+// Shapes: B batch, T time, C channels, V vocabulary.
+
+/// out (B,T,C) = wte (V,C)[tokens (B,T)] + wpe (T,C)[t].
+public func encoderForward(_ out: UnsafeMutablePointer<Float>,
+                           _ tokens: UnsafePointer<Int32>, _ wte: UnsafePointer<Float>, _ wpe: UnsafePointer<Float>,
+                           _ B: Int, _ T: Int, _ C: Int) {
+    for b in 0..<B {
+        for t in 0..<T {
+            let o = out + (b * T + t) * C
+            let e = wte + Int(tokens[b * T + t]) * C
+            let p = wpe + t * C
+            for i in 0..<C { o[i] = e[i] + p[i] }
+        }
+    }
+}
+
+/// dwte (V,C) += Σ dout rows of each token; dwpe (T,C) += Σ_b dout[b,t].
+public func encoderBackward(_ dwte: UnsafeMutablePointer<Float>, _ dwpe: UnsafeMutablePointer<Float>,
+                            _ dout: UnsafePointer<Float>, _ tokens: UnsafePointer<Int32>,
+                            _ B: Int, _ T: Int, _ C: Int) {
+    for b in 0..<B {
+        for t in 0..<T {
+            let d = dout + (b * T + t) * C
+            let e = dwte + Int(tokens[b * T + t]) * C
+            let p = dwpe + t * C
+            for i in 0..<C { e[i] += d[i]; p[i] += d[i] }
+        }
+    }
+}

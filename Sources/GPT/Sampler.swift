@@ -1,0 +1,170 @@
+// Batched sampling with a KV cache: many prompts at once, each with its own RNG and stopping rule.
+import Foundation
+
+// MARK: - Parameters and results
+
+/// How to pick the next token.
+public struct SamplingParameters: Codable, Equatable, Sendable {
+    /// Softmax temperature for *choosing* tokens (reported log-probs are always at temperature 1).
+    public var temperature: Float = 1
+    /// Keep only the k most likely tokens before sampling (0: no limit).
+    public var topK: Int = 0
+    /// Keep the smallest set of tokens whose probability reaches p (1: no limit).
+    public var topP: Float = 1
+    /// Take the argmax instead of sampling (also implied by temperature 0); draws no random numbers.
+    public var greedy: Bool = false
+    /// Hard cap on generated tokens per sequence.
+    public var maxNewTokens: Int = 128
+    /// Stop when this token is generated (it is included in the output); nil: never.
+    public var eosID: Int? = CharTokenizer.eos
+    /// Stop when the generated tokens end with any of these (e.g. the ids of "</answer>"); included.
+    public var stopSequences: [[Int]] = []
+
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, greedy: Bool = false,
+                maxNewTokens: Int = 128, eosID: Int? = CharTokenizer.eos, stopSequences: [[Int]] = []) {
+        self.temperature = temperature; self.topK = topK; self.topP = topP; self.greedy = greedy
+        self.maxNewTokens = maxNewTokens; self.eosID = eosID; self.stopSequences = stopSequences
+    }
+}
+
+/// Why a sequence stopped.
+public enum StopReason: String, Codable, Sendable {
+    case eos, stopSequence, maxNewTokens, contextFull
+}
+
+/// One generated continuation.
+public struct Sample: Equatable, Sendable {
+    /// Generated ids (prompt excluded; a final EOS or stop sequence included).
+    public var tokens: [Int]
+    /// log p(token) of each generated token under the model's temperature-1, unfiltered distribution
+    /// (the policy's own probability, what GRPO's ratio needs), whatever temperature/top-k/top-p chose it.
+    public var logProbs: [Float]
+    public var stopReason: StopReason
+}
+
+// MARK: - Sampler
+
+/// Generates continuations for many prompts at once. Each sequence draws from its own `GPTRandom`
+/// (one uniform per sampled token, none when greedy), and sequences never share positions or padding,
+/// so a sequence's sample does not depend on which other sequences share the batch.
+public final class Sampler {
+    public let model: GPTModel
+    private var session: InferenceSession
+
+    public init(model: GPTModel, maxBatch: Int = 64) {
+        self.model = model
+        session = InferenceSession(model: model, slots: maxBatch)
+    }
+
+    /// Samples one continuation per prompt; `rngs[i]` drives sequence i. Prompts need at least one token
+    /// (e.g. BOS) and must leave room in the context. Finished sequences leave the batch at once.
+    public func generate(prompts: [[Int]], rngs: [GPTRandom], parameters sp: SamplingParameters) throws(GPTError) -> [Sample] {
+        let n = prompts.count
+        precondition(rngs.count == n, "one RNG per prompt")
+        let ctx = model.config.contextLength, V = model.config.vocabSize
+        for (i, pr) in prompts.enumerated() {
+            guard !pr.isEmpty, pr.count < ctx else {
+                throw .invalidConfig("prompt \(i) has \(pr.count) tokens; need 1..<\(ctx) (context length)")
+            }
+            guard pr.allSatisfy({ $0 >= 0 && $0 < V }) else { throw .invalidConfig("prompt \(i) has an id outside 0..<\(V)") }
+        }
+        if n > session.slots { session = InferenceSession(model: model, slots: n) }
+        session.reset()
+        var rngs = rngs
+        var out = [Sample](repeating: Sample(tokens: [], logProbs: [], stopReason: .maxNewTokens), count: n)
+        for i in 0..<n { out[i].tokens.reserveCapacity(sp.maxNewTokens); out[i].logProbs.reserveCapacity(sp.maxNewTokens) }
+        var active = Array(0..<n)
+        var next = [Int](repeating: 0, count: n)
+        var work = [Float](repeating: 0, count: V)
+        var order = [Int](repeating: 0, count: V)
+        if sp.maxNewTokens <= 0 { return out }
+
+        // Prefill every prompt, then decode one token per active sequence per step.
+        var logits = session.append(slots: active, tokens: prompts, logits: .last)
+        while true {
+            var stillActive: [Int] = []
+            stillActive.reserveCapacity(active.count)
+            for (r, s) in active.enumerated() {
+                let row = UnsafeBufferPointer(rebasing: logits[(r * V)..<((r + 1) * V)])
+                let (tok, lp) = Sampler.choose(row, sp, &rngs[s], &work, &order)
+                out[s].tokens.append(tok)
+                out[s].logProbs.append(lp)
+                if let e = sp.eosID, tok == e { out[s].stopReason = .eos; continue }
+                if sp.stopSequences.contains(where: { !$0.isEmpty && out[s].tokens.ends(with: $0) }) {
+                    out[s].stopReason = .stopSequence; continue
+                }
+                if out[s].tokens.count >= sp.maxNewTokens { out[s].stopReason = .maxNewTokens; continue }
+                if prompts[s].count + out[s].tokens.count >= ctx { out[s].stopReason = .contextFull; continue }
+                next[s] = tok
+                stillActive.append(s)
+            }
+            active = stillActive
+            if active.isEmpty { break }
+            logits = session.appendOne(slots: active, tokens: active.map { next[$0] })
+        }
+        return out
+    }
+
+    /// Picks a token from one row of logits; returns it with its temperature-1 log-prob.
+    static func choose(_ logits: UnsafeBufferPointer<Float>, _ sp: SamplingParameters, _ rng: inout GPTRandom,
+                       _ work: inout [Float], _ order: inout [Int]) -> (Int, Float) {
+        let V = logits.count
+        var maxv = -Float.greatestFiniteMagnitude, arg = 0
+        for j in 0..<V where logits[j] > maxv { maxv = logits[j]; arg = j }
+        var sum: Double = 0
+        for j in 0..<V { sum += Double(exp(logits[j] - maxv)) }
+        let lse = maxv + Float(log(sum))
+        if sp.greedy || sp.temperature <= 0 { return (arg, logits[arg] - lse) }
+
+        // Tempered probabilities (unnormalised), then optional top-k / top-p filtering.
+        let invT = 1 / sp.temperature
+        for j in 0..<V { work[j] = exp((logits[j] - maxv) * invT) }
+        let filter = (sp.topK > 0 && sp.topK < V) || sp.topP < 1
+        var chosen = arg
+        if !filter {
+            var total: Double = 0
+            for j in 0..<V { total += Double(work[j]) }
+            let u = Double(rng.uniformFloat()) * total
+            var c: Double = 0
+            chosen = V - 1
+            for j in 0..<V {
+                c += Double(work[j])
+                if u < c { chosen = j; break }
+            }
+        } else {
+            for j in 0..<V { order[j] = j }
+            // Descending by probability, ties by id, so the order is deterministic.
+            order.sort { work[$0] > work[$1] || (work[$0] == work[$1] && $0 < $1) }
+            var keep = sp.topK > 0 ? min(sp.topK, V) : V
+            if sp.topP < 1 {
+                var total: Double = 0
+                for i in 0..<keep { total += Double(work[order[i]]) }
+                var c: Double = 0
+                for i in 0..<keep {
+                    c += Double(work[order[i]])
+                    if c >= Double(sp.topP) * total { keep = i + 1; break }
+                }
+            }
+            var total: Double = 0
+            for i in 0..<keep { total += Double(work[order[i]]) }
+            let u = Double(rng.uniformFloat()) * total
+            var c: Double = 0
+            chosen = order[keep - 1]
+            for i in 0..<keep {
+                c += Double(work[order[i]])
+                if u < c { chosen = order[i]; break }
+            }
+        }
+        return (chosen, logits[chosen] - lse)
+    }
+}
+
+extension Array where Element == Int {
+    @inline(__always)
+    func ends(with suffix: [Int]) -> Bool {
+        guard suffix.count <= count else { return false }
+        let off = count - suffix.count
+        for i in 0..<suffix.count where self[off + i] != suffix[i] { return false }
+        return true
+    }
+}

@@ -1,0 +1,49 @@
+// `lab bench`: training and sampling throughput of the GPT engine on the peers' tiny and small configs.
+import ArgumentParser
+import Foundation
+import GPT
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training tokens/s, sampling tokens/s, achieved GFLOP/s and the sgemm peak.")
+
+    @Flag(name: .long, help: "Print one JSON object per line per config.")
+    var json = false
+
+    @Option(name: .long, help: "Comma-separated configs to run (tiny, small).")
+    var configs = "tiny,small"
+
+    @Option(name: .long, help: "BLAS threads.")
+    var threads = 2
+
+    func run() throws {
+        BLAS.setThreads(threads)
+        var setups: [BenchmarkSetup] = []
+        for name in configs.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            switch name {
+            case "tiny": setups.append(.tiny)
+            case "small": setups.append(.small)
+            default: throw ValidationError("unknown config \(name); hint: use tiny or small")
+            }
+        }
+        let peak = Benchmark.sgemmPeak()
+        if !json {
+            print(String(format: "sgemm peak (%d threads): %.1f GFLOP/s", threads, peak))
+            print("config   params      train tok/s  GFLOP/s  step ms (fwd/bwd/adam)      sample tok/s")
+        }
+        for s in setups {
+            let r = Benchmark.run(s, peak: peak)
+            if json {
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.sortedKeys]
+                print(String(decoding: try enc.encode(r), as: UTF8.self))
+            } else {
+                print(String(format: "%-8@ %-11d %11.0f  %7.1f  %6.1f (%.1f/%.1f/%.1f)  %14.0f",
+                             r.config as NSString, r.params, r.trainTokensPerS, r.trainGflops,
+                             r.trainStepMedianS * 1e3, r.fwdS * 1e3, r.bwdClipS * 1e3, r.adamwS * 1e3,
+                             r.sampleTokensPerS))
+            }
+        }
+    }
+}

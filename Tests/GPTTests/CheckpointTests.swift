@@ -1,0 +1,177 @@
+// Checkpoint round trip, typed errors for damaged files, and Python safetensors compatibility.
+import Foundation
+import GPT
+import Testing
+
+func tempDir(_ name: String) -> String {
+    let d = NSTemporaryDirectory() + "gpt-tests-\(getpid())-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+    try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    return d
+}
+
+func savedCheckpoint(_ name: String, optimizer: Bool = false) throws -> (dir: String, model: GPTModel, meta: CheckpointMeta, opt: AdamW?) {
+    let tok = try CharTokenizer(vocabulary: "ab\n 0123456789+=")
+    let config = GPTConfig(vocabSize: tok.vocabSize, contextLength: 8, nLayer: 1, nHead: 2, nEmbd: 8)
+    let model = try scrambledModel(config, seed: 77)
+    var rng = GPTRandom(seed: 5)
+    _ = rng.next()
+    let meta = CheckpointMeta(config: config, vocabulary: tok.vocabulary, step: 42, seed: 5, rng: rng,
+                              parent: "checkpoints/base", extras: ["note": "unit test", "revision": "abc123"])
+    var opt: AdamW? = nil
+    if optimizer {
+        let o = AdamW(layout: model.layout)
+        model.trainingStep(tokens: [1, 2, 3], targets: [2, 3, 4], B: 1, T: 3)
+        o.update(model, learningRate: 1e-3)
+        opt = o
+    }
+    let dir = tempDir(name) + "/ckpt"
+    try Checkpoint.save(model, meta: meta, optimizer: opt, to: dir)
+    return (dir, model, meta, opt)
+}
+
+@Test func checkpointRoundTripIsExact() throws {
+    let (dir, model, meta, opt) = try savedCheckpoint("roundtrip", optimizer: true)
+    let loaded = try Checkpoint.load(from: dir, expectedConfig: model.config, expectedVocabulary: meta.vocabulary, loadOptimizer: true)
+    #expect(loaded.model.params.array == model.params.array)
+    #expect(loaded.meta == meta)
+    #expect(loaded.tokenizer.vocabulary == meta.vocabulary)
+    #expect(loaded.optimizer?.m.array == opt?.m.array)
+    #expect(loaded.optimizer?.v.array == opt?.v.array)
+    #expect(loaded.optimizer?.step == 1)
+    // Saving again over it replaces it atomically and leaves no temporary directories behind.
+    try Checkpoint.save(loaded.model, meta: loaded.meta, to: dir)
+    let parent = (dir as NSString).deletingLastPathComponent
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: parent).filter { $0 != "ckpt" }
+    #expect(leftovers.isEmpty, "left behind: \(leftovers)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/optimizer.safetensors"))
+}
+
+/// A damaged checkpoint and the error it must produce.
+struct DamageCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var damage: @Sendable (String) throws -> Void
+    var matches: @Sendable (CheckpointError) -> Bool
+    var expectConfig: GPTConfig? = nil
+    var expectVocabulary: String? = nil
+    var testDescription: String { name }
+}
+
+func rewrite(_ path: String, _ f: (inout Data) -> Void) throws {
+    var d = try Data(contentsOf: URL(fileURLWithPath: path))
+    f(&d)
+    try d.write(to: URL(fileURLWithPath: path))
+}
+
+/// Re-encodes model.safetensors after editing its tensor list.
+func reencode(_ dir: String, _ edit: (inout [NamedTensor]) -> Void) throws {
+    let path = dir + "/model.safetensors"
+    let (ts, _) = try SafeTensors.decode(try Data(contentsOf: URL(fileURLWithPath: path)), path: path)
+    var list = ts.values.sorted { $0.name < $1.name }
+    edit(&list)
+    try SafeTensors.encode(list).write(to: URL(fileURLWithPath: path))
+}
+
+/// Replaces the JSON header (keeping the data) with `header`.
+func replaceHeader(_ dir: String, _ header: String) throws {
+    try rewrite(dir + "/model.safetensors") { d in
+        let n = Int(d.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var h = Data(header.utf8)
+        while h.count % 8 != 0 { h.append(0x20) }
+        var len = UInt64(h.count).littleEndian
+        var out = Data(bytes: &len, count: 8)
+        out.append(h)
+        out.append(d.suffix(from: 8 + n))
+        d = out
+    }
+}
+
+let damageCases: [DamageCase] = [
+    DamageCase(name: "truncated data", damage: { dir in try rewrite(dir + "/model.safetensors") { $0 = $0.prefix($0.count - 100) } },
+               matches: { if case .truncated = $0 { return true }; return false }),
+    DamageCase(name: "shorter than the length prefix", damage: { dir in try rewrite(dir + "/model.safetensors") { $0 = $0.prefix(5) } },
+               matches: { if case .truncated(_, 8, 5) = $0 { return true }; return false }),
+    DamageCase(name: "header length beyond the file", damage: { dir in try rewrite(dir + "/model.safetensors") { $0[6] = 0x7f } },
+               matches: { if case .truncated = $0 { return true }; return false }),
+    DamageCase(name: "header is not JSON", damage: { dir in try replaceHeader(dir, "{not json") },
+               matches: { if case .corruptHeader = $0 { return true }; return false }),
+    DamageCase(name: "header lies about a tensor's size", damage: { dir in
+        try replaceHeader(dir, #"{"wte.weight":{"dtype":"F32","shape":[17,8],"data_offsets":[0,100]}}"#)
+    }, matches: { if case .badTensorRange(_, "wte.weight", 544, 100) = $0 { return true }; return false }),
+    DamageCase(name: "unsupported dtype", damage: { dir in
+        try replaceHeader(dir, #"{"wte.weight":{"dtype":"F16","shape":[17,8],"data_offsets":[0,272]}}"#)
+    }, matches: { if case .unsupportedDType(_, "wte.weight", "F16") = $0 { return true }; return false }),
+    DamageCase(name: "missing tensor", damage: { dir in try reencode(dir) { $0.removeAll { $0.name == "h.0.mlp.c_fc.bias" } } },
+               matches: { if case .missingTensor(_, "h.0.mlp.c_fc.bias") = $0 { return true }; return false }),
+    DamageCase(name: "wrong shape", damage: { dir in try reencode(dir) { l in
+        let i = l.firstIndex { $0.name == "h.0.attn.c_proj.weight" }!
+        l[i].shape = [4, 16]
+    } }, matches: { if case .shapeMismatch(_, "h.0.attn.c_proj.weight", [8, 8], [4, 16]) = $0 { return true }; return false }),
+    DamageCase(name: "unexpected tensor", damage: { dir in try reencode(dir) { $0.append(NamedTensor(name: "lm_head.weight", shape: [1], values: [0])) } },
+               matches: { if case .unexpectedTensor(_, "lm_head.weight") = $0 { return true }; return false }),
+    DamageCase(name: "config mismatch", damage: { _ in },
+               matches: { if case .configMismatch = $0 { return true }; return false },
+               expectConfig: GPTConfig(vocabSize: 17, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8)),
+    DamageCase(name: "vocabulary mismatch", damage: { _ in },
+               matches: { if case .vocabularyMismatch(_, "ba\n 0123456789+=", _) = $0 { return true }; return false },
+               expectVocabulary: "ba\n 0123456789+="),
+    DamageCase(name: "meta.json missing", damage: { dir in try FileManager.default.removeItem(atPath: dir + "/meta.json") },
+               matches: { if case .io(let p, _) = $0 { return p.hasSuffix("meta.json") }; return false }),
+    DamageCase(name: "meta.json corrupt", damage: { dir in try Data("{\"config\":".utf8).write(to: URL(fileURLWithPath: dir + "/meta.json")) },
+               matches: { if case .invalidMeta = $0 { return true }; return false }),
+    DamageCase(name: "model file missing", damage: { dir in try FileManager.default.removeItem(atPath: dir + "/model.safetensors") },
+               matches: { if case .io(let p, _) = $0 { return p.hasSuffix("model.safetensors") }; return false }),
+]
+
+@Test("damaged or mismatched checkpoints give typed errors", arguments: damageCases)
+func damagedCheckpointsGiveTypedErrors(_ c: DamageCase) throws {
+    let (dir, _, _, _) = try savedCheckpoint("damage")
+    try c.damage(dir)
+    do {
+        _ = try Checkpoint.load(from: dir, expectedConfig: c.expectConfig, expectedVocabulary: c.expectVocabulary)
+        Issue.record("\(c.name): load succeeded")
+    } catch {
+        #expect(c.matches(error), "\(c.name): got \(error)")
+        #expect(error.description.contains(dir), "error should name the path: \(error)")
+    }
+}
+
+@Test func pythonSafetensorsReadsTheWeights() throws {
+    let (dir, model, _, _) = try savedCheckpoint("python")
+    let script = """
+    import json, sys
+    try:
+        from safetensors.numpy import load_file
+    except ImportError as e:
+        print("IMPORT-FAILED", e); sys.exit(3)
+    t = load_file(sys.argv[1])
+    print(json.dumps({k: {"shape": list(v.shape), "dtype": str(v.dtype), "values": [float(x) for x in v.reshape(-1)[:3]], "sum": float(v.astype("float64").sum())} for k, v in t.items()}))
+    """
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", script, dir + "/model.safetensors"]
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out; p.standardError = err
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard p.terminationStatus == 0 else {
+        Issue.record("""
+        Python could not read the checkpoint (status \(p.terminationStatus)). \
+        The safetensors package is required: pip install safetensors numpy. \(text) \(errText)
+        """)
+        return
+    }
+    let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
+    #expect(Set(json.keys) == Set(model.layout.tensors.map(\.name)))
+    for t in model.layout.tensors {
+        let e = try #require(json[t.name])
+        #expect((e["shape"] as? [Int]) == t.shape, "\(t.name)")
+        #expect((e["dtype"] as? String) == "float32")
+        let vals = (e["values"] as? [Double]) ?? []
+        for (k, v) in vals.enumerated() { #expect(Float(v) == model.params[t.offset + k], "\(t.name)[\(k)]") }
+        let sum = (0..<t.count).reduce(0.0) { $0 + Double(model.params[t.offset + $1]) }
+        #expect(abs(((e["sum"] as? Double) ?? .nan) - sum) < 1e-6 * max(1, abs(sum)))
+    }
+}

@@ -1,0 +1,145 @@
+// KV-cache decoding equals the full forward; sampling is reproducible and independent of the batch.
+import Foundation
+import GPT
+import Testing
+
+/// Full-forward logits (T,V) of one unpadded sequence.
+func fullLogits(_ model: GPTModel, _ seq: [Int]) -> [Float] {
+    model.forward(tokens: seq.map(Int32.init), B: 1, T: seq.count)
+    return Array(model.logits)
+}
+
+func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
+    let mx = Double(row.max()!)
+    let lse = mx + log(row.map { exp(Double($0) - mx) }.reduce(0, +))
+    return row.map { Double($0) - lse }
+}
+
+@Test func kvCacheLogitsEqualFullForwardForRaggedBatch() throws {
+    let config = GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 16)
+    let model = try scrambledModel(config, seed: 21, std: 0.2)
+    let V = config.vocabSize
+    var rng = GPTRandom(seed: 22)
+    // Prompts of different lengths, then a different number of decode steps per sequence.
+    let promptLengths = [3, 9, 1, 6]
+    let decodeSteps = [5, 2, 7, 0]
+    var seqs = promptLengths.map { n in (0..<n).map { _ in rng.int(below: V) } }
+    let session = InferenceSession(model: model, slots: 4)
+    var got = [[Float]](repeating: [], count: 4)
+    let pre = session.append(slots: [0, 1, 2, 3], tokens: seqs, logits: .all)
+    var row = 0
+    for s in 0..<4 {
+        got[s] += Array(pre[(row * V)..<((row + promptLengths[s]) * V)])
+        row += promptLengths[s]
+    }
+    for step in 0..<7 {
+        let active = (0..<4).filter { decodeSteps[$0] > step }
+        let toks = active.map { _ in rng.int(below: V) }
+        for (k, s) in active.enumerated() { seqs[s].append(toks[k]) }
+        let out = session.appendOne(slots: active, tokens: toks)
+        for (k, s) in active.enumerated() { got[s] += Array(out[(k * V)..<((k + 1) * V)]) }
+    }
+    for s in 0..<4 {
+        let want = fullLogits(model, seqs[s])
+        #expect(want.count == got[s].count)
+        let diff = zip(want, got[s]).map { abs($0 - $1) }.max() ?? 0
+        #expect(diff < 1e-4, "sequence \(s): max |Δlogit| \(diff)")
+    }
+}
+
+func samplerModel() throws -> GPTModel {
+    let config = GPTConfig(vocabSize: 20, contextLength: 32, nLayer: 2, nHead: 2, nEmbd: 16)
+    return try scrambledModel(config, seed: 31, std: 0.25)
+}
+
+struct SamplingCase: CustomTestStringConvertible, Sendable {
+    var name: String, parameters: SamplingParameters
+    var testDescription: String { name }
+}
+
+let samplingCases = [
+    SamplingCase(name: "temperature 1", parameters: SamplingParameters(maxNewTokens: 12, eosID: nil)),
+    SamplingCase(name: "temperature 0.7, top-k 5", parameters: SamplingParameters(temperature: 0.7, topK: 5, maxNewTokens: 12, eosID: nil)),
+    SamplingCase(name: "top-p 0.8", parameters: SamplingParameters(topP: 0.8, maxNewTokens: 12, eosID: nil)),
+    SamplingCase(name: "greedy", parameters: SamplingParameters(greedy: true, maxNewTokens: 12, eosID: nil)),
+]
+
+@Test("same seeds give identical samples; a sequence's sample does not depend on the batch", arguments: samplingCases)
+func samplesReproducibleAndBatchIndependent(_ c: SamplingCase) throws {
+    let model = try samplerModel()
+    let prompts: [[Int]] = [[1, 5, 6], [1, 7], [1, 8, 9, 10, 11, 3], [1]]
+    let rngs = (0..<4).map { GPTRandom(seed: 99, derive: 1, UInt64($0)) }
+    let a = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: c.parameters)
+    let b = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: c.parameters)
+    #expect(a == b)
+    // Sequence 2 alone, and the batch reordered.
+    let alone = try Sampler(model: model).generate(prompts: [prompts[2]], rngs: [rngs[2]], parameters: c.parameters)
+    #expect(alone[0].tokens == a[2].tokens)
+    let order = [3, 2, 0, 1]
+    let shuffled = try Sampler(model: model).generate(prompts: order.map { prompts[$0] }, rngs: order.map { rngs[$0] },
+                                                      parameters: c.parameters)
+    for (k, s) in order.enumerated() {
+        #expect(shuffled[k].tokens == a[s].tokens)
+        #expect(zip(shuffled[k].logProbs, a[s].logProbs).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+    // Reported log-probs are the temperature-1 log-softmax of the full forward.
+    for s in 0..<4 {
+        let seq = prompts[s] + a[s].tokens
+        let logits = fullLogits(model, seq)
+        let V = model.config.vocabSize
+        for (k, tok) in a[s].tokens.enumerated() {
+            let pos = prompts[s].count - 1 + k
+            let want = logSoftmax(logits[(pos * V)..<((pos + 1) * V)])[tok]
+            #expect(abs(Double(a[s].logProbs[k]) - want) < 1e-4)
+        }
+    }
+}
+
+@Test func topKOneEqualsGreedy() throws {
+    let model = try samplerModel()
+    let prompts: [[Int]] = [[1, 4], [1, 2, 3]]
+    let rngs = [GPTRandom(seed: 1), GPTRandom(seed: 2)]
+    let g = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: .init(greedy: true, maxNewTokens: 10, eosID: nil))
+    let k = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: .init(topK: 1, maxNewTokens: 10, eosID: nil))
+    #expect(g.map(\.tokens) == k.map(\.tokens))
+}
+
+@Test func eachSequenceStopsOnItsOwn() throws {
+    let model = try samplerModel()
+    let prompts: [[Int]] = [[1, 5], [1, 6, 7], [1, 9]]
+    let rngs = (0..<3).map { GPTRandom(seed: 7, derive: 0, UInt64($0)) }
+    let free = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: .init(maxNewTokens: 20, eosID: nil))
+    #expect(free.allSatisfy { $0.stopReason == .maxNewTokens && $0.tokens.count == 20 })
+    // EOS := the 6th token of sequence 0; stop sequence := tokens 3...4 of sequence 1.
+    let eos = free[0].tokens[5]
+    let stop = Array(free[1].tokens[3...4])
+    let p = SamplingParameters(maxNewTokens: 20, eosID: eos, stopSequences: [stop])
+    let r = try Sampler(model: model).generate(prompts: prompts, rngs: rngs, parameters: p)
+    let firstEOS0 = free[0].tokens.firstIndex(of: eos)!
+    #expect(r[0].stopReason == .eos || r[0].stopReason == .stopSequence)
+    #expect(r[0].tokens == Array(free[0].tokens.prefix(r[0].tokens.count)))
+    #expect(r[0].tokens.count <= firstEOS0 + 1)
+    #expect(r[1].tokens.count <= 5 && r[1].tokens == Array(free[1].tokens.prefix(r[1].tokens.count)))
+    #expect(r[1].stopReason != .maxNewTokens)
+    for s in r {
+        switch s.stopReason {
+        case .eos: #expect(s.tokens.last == eos)
+        case .stopSequence: #expect(Array(s.tokens.suffix(stop.count)) == stop)
+        default: break
+        }
+    }
+    // Context limit: 32 positions, prompt 30 → at most 2 new tokens.
+    let long = [Int](repeating: 4, count: 30)
+    let c = try Sampler(model: model).generate(prompts: [long], rngs: [GPTRandom(seed: 1)], parameters: .init(maxNewTokens: 10, eosID: nil))
+    #expect(c[0].stopReason == .contextFull && c[0].tokens.count == 2)
+}
+
+@Test func promptsThatDoNotFitAreTypedErrors() throws {
+    let model = try samplerModel()
+    #expect(throws: GPTError.self) {
+        _ = try Sampler(model: model).generate(prompts: [[]], rngs: [GPTRandom(seed: 1)], parameters: .init())
+    }
+    #expect(throws: GPTError.self) {
+        _ = try Sampler(model: model).generate(prompts: [[Int](repeating: 1, count: 40)], rngs: [GPTRandom(seed: 1)], parameters: .init())
+    }
+}
