@@ -101,7 +101,7 @@ enum Corruption {
                     var b = a
                     b[i] = o
                     let text = String(b)
-                    if (try? ExpressionParser().evaluate(text)) != problem.target.map(Rational.init) { candidates.append(text) }
+                    if (try? ExpressionParser().evaluate(text)) != problem.target.map { Rational($0) } { candidates.append(text) }
                 }
             }
             wrong = candidates.isEmpty ? problem.answer + "+1" : candidates[rng.int(in: 0...(candidates.count - 1))]

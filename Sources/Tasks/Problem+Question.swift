@@ -9,7 +9,7 @@ extension Problem {
         let q = raw.filter { !$0.isWhitespace || raw.hasPrefix("make") }
         if q.hasPrefix("make "), let fromRange = q.range(of: " from ") {
             guard let target = Int(q[q.index(q.startIndex, offsetBy: 5)..<fromRange.lowerBound]) else { return nil }
-            let numbers = q[fromRange.upperBound...].split(separator: ",").compactMap { Int($0.trimmingWhitespace()) }
+            let numbers = q[fromRange.upperBound...].split(separator: ",").compactMap { Int(String($0).trimmingWhitespace()) }
             guard (3...6).contains(numbers.count) else { return nil }
             self.init(id: "question", family: .countdown, difficulty: numbers.count, question: q, answer: "",
                       numbers: numbers, target: target)

@@ -1,0 +1,104 @@
+// Pretraining and the policy wrapper: batches, reproducible rollouts, evaluation counts.
+import Testing
+import GPT
+import Tasks
+@testable import RL
+
+let heldoutSample = HeldoutSet(perFamily: 20).problems
+
+func tinyParameters(steps: Int) -> PretrainParameters {
+    var p = PretrainParameters()
+    p.model = GPTConfig(vocabSize: 99, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32)
+    p.batchSize = 4
+    p.steps = steps
+    p.warmupSteps = 5
+    p.evalEvery = steps
+    p.evalDocuments = 32
+    return p
+}
+
+struct PretrainingTests {
+    @Test func everyCorpusCharacterIsInTheVocabulary() throws {
+        let tokenizer = try CharTokenizer()
+        var corpus = CorpusStream(seed: 1, excluding: heldoutSample)
+        for _ in 0..<3000 {
+            let d = corpus.next()
+            #expect(throws: Never.self) { _ = try tokenizer.encode(d.text) }
+        }
+    }
+
+    @Test func rowsStartAtADocumentAndTargetsAreShiftedInputs() throws {
+        let tokenizer = try CharTokenizer()
+        let docs = ["User: 1+2\nAssistant: <think></think><answer>3</answer>", "User: 2*3\nAssistant: <think>2*3=6</think><answer>6</answer>"]
+        var i = 0
+        let (x, y) = Packer(tokenizer: tokenizer, T: 40).batch(B: 3) { defer { i += 1 }; return docs[i % 2] }
+        #expect(x.count == 120 && y.count == 120)
+        for row in 0..<3 {
+            #expect(x[row * 40] == Int32(tokenizer.bosID))
+            #expect(Array(x[(row * 40 + 1)..<(row * 40 + 40)]) == Array(y[(row * 40)..<(row * 40 + 39)]))
+        }
+        #expect(try tokenizer.decode(x[1..<40].map(Int.init)) == String(docs[0].prefix(39)))
+    }
+
+    @Test func pretrainingLowersHeldOutLossAndIsReproducible() throws {
+        let p = tinyParameters(steps: 40)
+        let (model, _, records) = try Pretraining.run(p, heldout: heldoutSample, logEvery: 10) { _ in }
+        let first = try #require(records.first?.loss)
+        let final = try #require(records.last?.heldoutLoss)
+        #expect(final < first - 0.5, "held-out loss \(final) vs first training loss \(first)")
+        let (again, _, _) = try Pretraining.run(p, heldout: heldoutSample, logEvery: 10) { _ in }
+        #expect(Array(model.params.array) == Array(again.params.array))
+    }
+}
+
+struct PolicyTests {
+    func policy() throws -> Policy {
+        let tokenizer = try CharTokenizer()
+        let model = try GPTModel(config: GPTConfig(vocabSize: tokenizer.vocabSize, contextLength: 96, nLayer: 1, nHead: 2, nEmbd: 16), seed: 3)
+        return Policy(model: model, tokenizer: tokenizer)
+    }
+
+    @Test func rolloutsAreReproducibleAndIndependentOfBatching() throws {
+        let p = try policy()
+        let problems = Array(heldoutSample.prefix(5))
+        let sp = SamplingParameters(temperature: 1, maxNewTokens: 40)
+        let a = try p.rollouts(problems, samplesEach: 3, sampling: sp, seed: 9, stream: 1)
+        let b = try p.rollouts(problems, samplesEach: 3, sampling: sp, seed: 9, stream: 1, batch: 4)
+        #expect(a.map { $0.map(\.response) } == b.map { $0.map(\.response) })
+        let alone = try p.rollouts([problems[2]], samplesEach: 3, sampling: sp, seed: 9, stream: 1)
+        // Problem 2 alone is problem index 0 of its call: its streams differ, its samples too.
+        #expect(alone[0].map(\.response) != a[2].map(\.response) || a[2].allSatisfy { $0.response.isEmpty })
+        let c = try p.rollouts(problems, samplesEach: 3, sampling: sp, seed: 10, stream: 1)
+        #expect(a.map { $0.map(\.response) } != c.map { $0.map(\.response) })
+        for group in a {
+            for r in group {
+                #expect(r.responseTokens.count == r.logProbs.count)
+                #expect(r.responseTokens.count <= 40)
+                #expect(r.scored.verdict == Scorer().score(r.response, for: r.problem).verdict)
+                #expect(r.logProbs.allSatisfy { $0 <= 0 && $0.isFinite })
+            }
+        }
+    }
+
+    @Test func evaluationCountsWhatItSees() throws {
+        let scorer = Scorer()
+        let p = mul("347*28", "9716")
+        func rollout(_ text: String) -> Rollout {
+            Rollout(problem: p, promptTokens: [], responseTokens: [], logProbs: [], response: text, stopReason: .eos,
+                    scored: scorer.score(text, for: p))
+        }
+        let e = Evaluation([[rollout("<think>347*28=9716</think><answer>9716</answer>"),
+                             rollout("<think></think><answer>9000</answer>"),
+                             rollout("<think></think><answer>9716</answer>"),
+                             rollout("9716")]])
+        #expect(e.overall.count == 4 && e.overall.correct == 2)
+        #expect(e.overall.formatOK == 3)
+        #expect(e.overall.reasoning == 1 && e.overall.reasoningAccuracy == 1)
+        #expect(e.overall.directAccuracy == 1.0 / 3.0)
+        #expect(e.overall.stepAccuracy == 1)
+        #expect(e.byFamily[.mul]?.count == 4)
+        #expect(e.table.contains("mul"))
+    }
+
+    func mul(_ q: String, _ a: String) -> Problem { Problem(id: "m", family: .mul, difficulty: 3, question: q, answer: a) }
+}
