@@ -31,6 +31,8 @@ public final class Policy {
     public var scorer: Scorer
     private let sampler: Sampler
     private let stop: [Int]
+    /// Seconds the last `rollouts` call spent sampling and scoring.
+    public private(set) var lastTimings = (sample: 0.0, score: 0.0)
 
     public init(model: GPTModel, tokenizer: CharTokenizer, scorer: Scorer = Scorer(), maxBatch: Int = 64) {
         self.model = model
@@ -64,10 +66,16 @@ public final class Policy {
             for j in 0..<samplesEach { jobs.append((i, j, prompt)) }
         }
         var out = problems.map { _ in [Rollout]() }
+        let clock = ContinuousClock()
+        var sampleTime = Duration.zero, scoreTime = Duration.zero
         for start in stride(from: 0, to: jobs.count, by: batch) {
             let chunk = jobs[start..<min(jobs.count, start + batch)]
             let rngs = chunk.map { GPTRandom(seed: seed, derive: stream, UInt64($0.i), UInt64($0.j)) }
-            let samples = try sampler.generate(prompts: chunk.map(\.prompt), rngs: rngs, parameters: sp)
+            var samples: [Sample] = []
+            sampleTime += try clock.measure {
+                samples = try sampler.generate(prompts: chunk.map(\.prompt), rngs: rngs, parameters: sp)
+            }
+            let t0 = clock.now
             for (job, s) in zip(chunk, samples) {
                 let ids = s.tokens.last == tokenizer.eosID ? Array(s.tokens.dropLast()) : s.tokens
                 let text = try tokenizer.decode(ids)
@@ -76,7 +84,9 @@ public final class Policy {
                                           logProbs: s.logProbs, response: text, stopReason: s.stopReason,
                                           scored: scorer.score(text, for: p)))
             }
+            scoreTime += clock.now - t0
         }
+        lastTimings = (sampleTime / .seconds(1), scoreTime / .seconds(1))
         return out
     }
 }
