@@ -129,9 +129,9 @@ public enum Benchmark {
     }
 
     /// Runs every measurement for one setup.
-    public static func run(_ s: BenchmarkSetup, peak: Double) -> BenchmarkResult {
-        let tr = train(s)
-        let sampleCall = sample(s)
+    public static func run(_ s: BenchmarkSetup, peak: Double, train doTrain: Bool = true, sample doSample: Bool = true) -> BenchmarkResult {
+        let tr = doTrain ? train(s) : (.nan, .nan, .nan, .nan)
+        let sampleCall = doSample ? sample(s) : .nan
         let fpt = flopsPerToken(s.config)
         let tps = Double(s.batch * s.config.contextLength) / tr.step
         return BenchmarkResult(
