@@ -37,6 +37,10 @@ struct Bench: ParsableCommand {
             print("config   params      train tok/s  GFLOP/s  step ms (fwd/bwd/adam)      sample tok/s")
         }
         for s in setups {
+            if wanted.contains("gemms") {
+                for (name, g) in Benchmark.gemmProfile(s) { print(String(format: "%@ %-40@ %7.1f GFLOP/s", s.name, name, g)) }
+            }
+            if !wanted.contains("train") && !wanted.contains("sample") { continue }
             let r = Benchmark.run(s, peak: peak, train: wanted.contains("train"), sample: wanted.contains("sample"))
             if json {
                 let enc = JSONEncoder()
