@@ -129,9 +129,9 @@ public enum Benchmark {
     }
 
     /// Runs every measurement for one setup.
-    public static func run(_ s: BenchmarkSetup, peak: Double) -> BenchmarkResult {
-        let tr = train(s)
-        let sampleCall = sample(s)
+    public static func run(_ s: BenchmarkSetup, peak: Double, train doTrain: Bool = true, sample doSample: Bool = true) -> BenchmarkResult {
+        let tr = doTrain ? train(s) : (.nan, .nan, .nan, .nan)
+        let sampleCall = doSample ? sample(s) : .nan
         let fpt = flopsPerToken(s.config)
         let tps = Double(s.batch * s.config.contextLength) / tr.step
         return BenchmarkResult(
@@ -140,5 +140,42 @@ public enum Benchmark {
             fwdS: tr.fwd, bwdClipS: tr.bwd, adamwS: tr.adam,
             sampleTokensPerS: Double(s.sampleBatch * s.newTokens) / sampleCall, sampleCallMedianS: sampleCall,
             peakGflops: peak)
+    }
+}
+
+extension Benchmark {
+    /// GFLOP/s of each sgemm shape one training step of `s` uses (for finding slow products).
+    public static func gemmProfile(_ s: BenchmarkSetup) -> [(String, Double)] {
+        let c = s.config, BT = s.batch * c.contextLength, C = c.nEmbd, T = c.contextLength, hs = c.headSize, V = c.vocabSize
+        let big = FloatBuffer(count: BT * 4 * C * 2 + 4 * C * C * 2)
+        var rng = GPTRandom(seed: 1)
+        for i in 0..<big.count { big[i] = rng.uniformFloat() - 0.5 }
+        let a = big.base, b = big.base + BT * 4 * C, o = big.base + BT * 4 * C + 4 * C * C
+        typealias Shape = (String, Transpose, Transpose, Int, Int, Int, Int, Int, Int)
+        let shapes: [Shape] = [
+            ("fwd qkv  nn", .no, .no, BT, 3 * C, C, C, 3 * C, 3 * C),
+            ("fwd fc   nn", .no, .no, BT, 4 * C, C, C, 4 * C, 4 * C),
+            ("fwd proj nn", .no, .no, BT, C, 4 * C, 4 * C, C, C),
+            ("bwd dX fc nt", .no, .yes, BT, C, 4 * C, 4 * C, 4 * C, C),
+            ("bwd dW fc tn", .yes, .no, C, 4 * C, BT, C, 4 * C, 4 * C),
+            ("bwd dW proj tn", .yes, .no, 4 * C, C, BT, 4 * C, C, C),
+            ("lm_head nt", .no, .yes, BT, V, C, C, C, V),
+            ("att QK nt", .no, .yes, T, T, hs, 3 * C, 3 * C, T),
+            ("att AV nn", .no, .no, T, hs, T, T, 3 * C, C),
+            ("att dK tn", .yes, .no, T, hs, T, T, 3 * C, 3 * C),
+        ]
+        var out: [(String, Double)] = []
+        for (name, ta, tb, M, N, K, lda, ldb, ldc) in shapes {
+            gemm(ta, tb, M, N, K, 1, a, lda, b, ldb, 1, o, ldc)
+            var times: [Double] = []
+            let reps = max(3, Int(2e9 / Double(2 * M * N * K)))
+            for _ in 0..<min(reps, 200) {
+                let t0 = now()
+                gemm(ta, tb, M, N, K, 1, a, lda, b, ldb, 1, o, ldc)
+                times.append(now() - t0)
+            }
+            out.append((name + " \(M)x\(N)x\(K)", 2.0 * Double(M * N * K) / median(times) / 1e9))
+        }
+        return out
     }
 }

@@ -20,10 +20,10 @@ public final class GPTModel {
     /// Gradients, same layout. `backward` accumulates; `zeroGrad` clears.
     public let grads: FloatBuffer
 
-    private var acts: Activations?
+    /// One shard per thread; shard k runs batch rows `ranges[k]` with its own activations.
+    private var shards: [Shard] = []
+    private var ranges: [Range<Int>] = []
     private var B = 0, T = 0
-    private var tokens: [Int32] = []
-    private var targets: [Int32] = []
     private var hasTargets = false
 
     // MARK: Init
@@ -68,65 +68,42 @@ public final class GPTModel {
     /// Sets all gradients to zero (the one explicit call; every backward accumulates).
     public func zeroGrad() { grads.zero() }
 
-    // MARK: Pointers
-
-    @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { params.base + o }
-    @inline(__always) func pOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : params.base + o }
-    @inline(__always) func g(_ o: Int) -> UnsafeMutablePointer<Float> { grads.base + o }
-    @inline(__always) func gOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : grads.base + o }
-
     // MARK: Forward
 
     /// Runs the model on `tokens` (B,T), row-major, T ≤ contextLength. With `targets` (B,T) it also
     /// computes `logProbs` (log p(target) per position, temperature 1) and `entropies`.
+    /// The batch is split across `Parallelism.threads` threads (data parallel, identical math).
     public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int) {
         precondition(B > 0 && T > 0 && T <= config.contextLength, "need 0 < T ≤ contextLength")
         precondition(tokens.count == B * T && (targets?.count ?? B * T) == B * T, "tokens/targets must be B×T")
-        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
+        let V = config.vocabSize
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "token id out of range")
         if let targets { precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "target id out of range") }
-        if acts == nil || acts!.B != B || acts!.T != T { acts = Activations(config, B: B, T: T) }
-        let a = acts!
-        self.B = B; self.T = T
-        self.tokens = tokens
-        self.hasTargets = targets != nil
-        self.targets = targets ?? []
-        let l_ = layout
-        let BT = B * T
-        tokens.withUnsafeBufferPointer { tok in
-            encoderForward(a.encoded, tok.baseAddress!, p(l_.wte), p(l_.wpe), B, T, C)
-        }
-        for l in 0..<L {
-            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
-            layerNormForward(a.ln1(l), a.ln1Mean(l), a.ln1Rstd(l), resIn, p(l_.ln1w[l]), pOpt(l_.ln1b[l]), BT, C)
-            matmulForward(a.qkv(l), a.ln1(l), p(l_.qkvw[l]), pOpt(l_.qkvb[l]), BT, C, 3 * C)
-            attentionForward(a.atty(l), a.att(l), a.qkv(l), B, T, C, NH)
-            matmulForward(a.attproj(l), a.atty(l), p(l_.attprojw[l]), pOpt(l_.attprojb[l]), BT, C, C)
-            residualForward(a.res2(l), resIn, a.attproj(l), BT * C)
-            layerNormForward(a.ln2(l), a.ln2Mean(l), a.ln2Rstd(l), a.res2(l), p(l_.ln2w[l]), pOpt(l_.ln2b[l]), BT, C)
-            matmulForward(a.fch(l), a.ln2(l), p(l_.fcw[l]), pOpt(l_.fcb[l]), BT, C, 4 * C)
-            geluForward(a.fchGelu(l), a.fch(l), BT * 4 * C)
-            matmulForward(a.fcproj(l), a.fchGelu(l), p(l_.fcprojw[l]), pOpt(l_.fcprojb[l]), BT, 4 * C, C)
-            residualForward(a.res3(l), a.res2(l), a.fcproj(l), BT * C)
-        }
-        layerNormForward(a.lnf, a.lnfMean, a.lnfRstd, a.res3(L - 1), p(l_.lnfw), pOpt(l_.lnfb), BT, C)
-        // Tied lm_head: logits (BT,V) = lnf (BT,C) · wteᵀ.
-        gemm(.no, .yes, BT, V, C, 1, a.lnf, C, p(l_.wte), C, 0, a.logits, V)
-        if let targets {
-            targets.withUnsafeBufferPointer { tg in
-                logProbForward(a.logprob, a.entropy, a.probs, a.logits, tg.baseAddress!, BT, V)
+        let parts = split(B, into: max(1, min(Parallelism.threads, B)))
+        if parts != ranges || self.T != T {
+            shards = parts.enumerated().map { k, r in
+                Shard(self.config, B: r.count, T: T, ownGrads: k == 0 ? nil : FloatBuffer(count: self.layout.count))
             }
+            ranges = parts
+        }
+        self.B = B; self.T = T
+        hasTargets = targets != nil
+        let params = self.params.base, layout = self.layout, shards = self.shards
+        for (k, r) in parts.enumerated() {
+            shards[k].tokens.replaceSubrange(0..., with: tokens[(r.lowerBound * T)..<(r.upperBound * T)])
+            if let targets { shards[k].targets.replaceSubrange(0..., with: targets[(r.lowerBound * T)..<(r.upperBound * T)]) }
+        }
+        parallelFor(shards.count) { k in
+            shards[k].forward(params, layout, withTargets: targets != nil)
         }
     }
 
     /// Logits (B,T,V) of the last forward.
-    public var logits: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: acts!.logits, count: B * T * config.vocabSize)
-    }
+    public var logits: [Float] { shards.flatMap { $0.output(\.logits, perPosition: config.vocabSize) } }
     /// log p(target) per position (B,T) of the last forward with targets (temperature-1 distribution).
-    public var logProbs: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: acts!.logprob, count: B * T) }
+    public var logProbs: [Float] { shards.flatMap { $0.output(\.logprob, perPosition: 1) } }
     /// Entropy (nats) of the next-token distribution per position (B,T) of the last forward with targets.
-    public var entropies: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: acts!.entropy, count: B * T) }
+    public var entropies: [Float] { shards.flatMap { $0.output(\.entropy, perPosition: 1) } }
 
     // MARK: Backward
 
@@ -136,41 +113,23 @@ public final class GPTModel {
     public func backward(dLogProbs: [Float]) {
         precondition(hasTargets, "backward needs a forward with targets")
         precondition(dLogProbs.count == B * T)
-        let a = acts!, l_ = layout
-        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
-        let BT = B * T
-        a.dlogits.update(repeating: 0, count: BT * V)
-        targets.withUnsafeBufferPointer { tg in
-            dLogProbs.withUnsafeBufferPointer { dl in
-                logProbBackward(a.dlogits, dl.baseAddress!, a.probs, tg.baseAddress!, BT, V)
+        let params = self.params.base, grads = self.grads.base, layout = self.layout, shards = self.shards, T = self.T
+        for (k, r) in ranges.enumerated() {
+            shards[k].dlogprob.replaceSubrange(0..., with: dLogProbs[(r.lowerBound * T)..<(r.upperBound * T)])
+        }
+        parallelFor(shards.count) { k in
+            let g = shards[k].ownGrads
+            g?.zero()
+            shards[k].backward(params, g?.base ?? grads, layout)
+        }
+        // Sum the other shards' gradients into the model's.
+        let n = layout.count
+        for sh in shards.dropFirst() {
+            let src = sh.ownGrads!.base
+            parallelFor(2) { part in
+                let r = split(n, into: 2)[part]
+                for i in r { grads[i] += src[i] }
             }
-        }
-        // lm_head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
-        gemm(.no, .no, BT, C, V, 1, a.dlogits, V, p(l_.wte), C, 0, a.dln, C)
-        gemm(.yes, .no, V, C, BT, 1, a.dlogits, V, a.lnf, C, 1, g(l_.wte), C)
-        a.dres.update(repeating: 0, count: BT * C)
-        layerNormBackward(a.dres, g(l_.lnfw), gOpt(l_.lnfb), a.dln, a.res3(L - 1), p(l_.lnfw), a.lnfMean, a.lnfRstd, BT, C)
-        for l in stride(from: L - 1, through: 0, by: -1) {
-            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
-            // res3 = res2 + fcproj: dres flows to both unchanged.
-            a.dfchGelu.update(repeating: 0, count: BT * 4 * C)
-            matmulBackward(a.dfchGelu, g(l_.fcprojw[l]), gOpt(l_.fcprojb[l]), a.dres, a.fchGelu(l), p(l_.fcprojw[l]), BT, 4 * C, C)
-            a.dfch.update(repeating: 0, count: BT * 4 * C)
-            geluBackward(a.dfch, a.fch(l), a.dfchGelu, BT * 4 * C)
-            a.dln.update(repeating: 0, count: BT * C)
-            matmulBackward(a.dln, g(l_.fcw[l]), gOpt(l_.fcb[l]), a.dfch, a.ln2(l), p(l_.fcw[l]), BT, C, 4 * C)
-            layerNormBackward(a.dres, g(l_.ln2w[l]), gOpt(l_.ln2b[l]), a.dln, a.res2(l), p(l_.ln2w[l]), a.ln2Mean(l), a.ln2Rstd(l), BT, C)
-            // res2 = resIn + attproj
-            a.datty.update(repeating: 0, count: BT * C)
-            matmulBackward(a.datty, g(l_.attprojw[l]), gOpt(l_.attprojb[l]), a.dres, a.atty(l), p(l_.attprojw[l]), BT, C, C)
-            a.dqkv.update(repeating: 0, count: BT * 3 * C)
-            attentionBackward(a.dqkv, a.scratch, a.datty, a.qkv(l), a.att(l), B, T, C, NH)
-            a.dln.update(repeating: 0, count: BT * C)
-            matmulBackward(a.dln, g(l_.qkvw[l]), gOpt(l_.qkvb[l]), a.dqkv, a.ln1(l), p(l_.qkvw[l]), BT, C, 3 * C)
-            layerNormBackward(a.dres, g(l_.ln1w[l]), gOpt(l_.ln1b[l]), a.dln, resIn, p(l_.ln1w[l]), a.ln1Mean(l), a.ln1Rstd(l), BT, C)
-        }
-        tokens.withUnsafeBufferPointer { tok in
-            encoderBackward(g(l_.wte), g(l_.wpe), a.dres, tok.baseAddress!, B, T, C)
         }
     }
 
@@ -198,6 +157,105 @@ public final class GPTModel {
         zeroGrad()
         backward(dLogProbs: m.map { total > 0 ? -$0 / total : 0 })
         return loss
+    }
+}
+
+// MARK: - Shard
+
+/// The activations of one slice of the batch, in one flat buffer, plus backward scratch, and the
+/// forward/backward over that slice. Shard 0 writes gradients into the model's buffer; the others into
+/// their own `ownGrads`, summed afterwards.
+final class Shard {
+    let B: Int, T: Int
+    let a: Activations
+    let ownGrads: FloatBuffer?
+    var tokens: [Int32], targets: [Int32]
+    var dlogprob: [Float]
+    let config: GPTConfig
+
+    init(_ c: GPTConfig, B: Int, T: Int, ownGrads: FloatBuffer?) {
+        self.B = B; self.T = T; config = c
+        a = Activations(c, B: B, T: T)
+        self.ownGrads = ownGrads
+        tokens = [Int32](repeating: 0, count: B * T)
+        targets = [Int32](repeating: 0, count: B * T)
+        dlogprob = [Float](repeating: 0, count: B * T)
+    }
+
+    func output(_ key: KeyPath<Activations, UnsafeMutablePointer<Float>>, perPosition n: Int) -> [Float] {
+        Array(UnsafeBufferPointer(start: a[keyPath: key], count: B * T * n))
+    }
+
+    func forward(_ P: UnsafeMutablePointer<Float>, _ lay: ParameterLayout, withTargets: Bool) {
+        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
+        let BT = B * T, a = self.a
+        @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
+        @inline(__always) func pOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : P + o }
+        tokens.withUnsafeBufferPointer { tok in
+            encoderForward(a.encoded, tok.baseAddress!, p(lay.wte), p(lay.wpe), B, T, C)
+        }
+        for l in 0..<L {
+            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
+            layerNormForward(a.ln1(l), a.ln1Mean(l), a.ln1Rstd(l), resIn, p(lay.ln1w[l]), pOpt(lay.ln1b[l]), BT, C)
+            matmulForward(a.qkv(l), a.ln1(l), p(lay.qkvw[l]), pOpt(lay.qkvb[l]), BT, C, 3 * C)
+            attentionForward(a.atty(l), a.att(l), a.qkv(l), B, T, C, NH)
+            matmulForward(a.attproj(l), a.atty(l), p(lay.attprojw[l]), pOpt(lay.attprojb[l]), BT, C, C)
+            residualForward(a.res2(l), resIn, a.attproj(l), BT * C)
+            layerNormForward(a.ln2(l), a.ln2Mean(l), a.ln2Rstd(l), a.res2(l), p(lay.ln2w[l]), pOpt(lay.ln2b[l]), BT, C)
+            matmulForward(a.fch(l), a.ln2(l), p(lay.fcw[l]), pOpt(lay.fcb[l]), BT, C, 4 * C)
+            geluForward(a.fchGelu(l), a.fch(l), BT * 4 * C)
+            matmulForward(a.fcproj(l), a.fchGelu(l), p(lay.fcprojw[l]), pOpt(lay.fcprojb[l]), BT, 4 * C, C)
+            residualForward(a.res3(l), a.res2(l), a.fcproj(l), BT * C)
+        }
+        layerNormForward(a.lnf, a.lnfMean, a.lnfRstd, a.res3(L - 1), p(lay.lnfw), pOpt(lay.lnfb), BT, C)
+        // Tied lm_head: logits (BT,V) = lnf (BT,C) · wteᵀ.
+        gemm(.no, .yes, BT, V, C, 1, a.lnf, C, p(lay.wte), C, 0, a.logits, V)
+        if withTargets {
+            targets.withUnsafeBufferPointer { tg in
+                logProbForward(a.logprob, a.entropy, a.probs, a.logits, tg.baseAddress!, BT, V)
+            }
+        }
+    }
+
+    func backward(_ P: UnsafeMutablePointer<Float>, _ G: UnsafeMutablePointer<Float>, _ lay: ParameterLayout) {
+        let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
+        let BT = B * T, a = self.a
+        @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
+        @inline(__always) func g(_ o: Int) -> UnsafeMutablePointer<Float> { G + o }
+        @inline(__always) func gOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : G + o }
+        a.dlogits.update(repeating: 0, count: BT * V)
+        targets.withUnsafeBufferPointer { tg in
+            dlogprob.withUnsafeBufferPointer { dl in
+                logProbBackward(a.dlogits, dl.baseAddress!, a.probs, tg.baseAddress!, BT, V)
+            }
+        }
+        // lm_head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
+        gemm(.no, .no, BT, C, V, 1, a.dlogits, V, p(lay.wte), C, 0, a.dln, C)
+        gemm(.yes, .no, V, C, BT, 1, a.dlogits, V, a.lnf, C, 1, g(lay.wte), C)
+        a.dres.update(repeating: 0, count: BT * C)
+        layerNormBackward(a.dres, g(lay.lnfw), gOpt(lay.lnfb), a.dln, a.res3(L - 1), p(lay.lnfw), a.lnfMean, a.lnfRstd, BT, C)
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let resIn = l == 0 ? a.encoded : a.res3(l - 1)
+            // res3 = res2 + fcproj: dres flows to both unchanged.
+            a.dfchGelu.update(repeating: 0, count: BT * 4 * C)
+            matmulBackward(a.dfchGelu, g(lay.fcprojw[l]), gOpt(lay.fcprojb[l]), a.dres, a.fchGelu(l), p(lay.fcprojw[l]), BT, 4 * C, C)
+            a.dfch.update(repeating: 0, count: BT * 4 * C)
+            geluBackward(a.dfch, a.fch(l), a.dfchGelu, BT * 4 * C)
+            a.dln.update(repeating: 0, count: BT * C)
+            matmulBackward(a.dln, g(lay.fcw[l]), gOpt(lay.fcb[l]), a.dfch, a.ln2(l), p(lay.fcw[l]), BT, C, 4 * C)
+            layerNormBackward(a.dres, g(lay.ln2w[l]), gOpt(lay.ln2b[l]), a.dln, a.res2(l), p(lay.ln2w[l]), a.ln2Mean(l), a.ln2Rstd(l), BT, C)
+            // res2 = resIn + attproj
+            a.datty.update(repeating: 0, count: BT * C)
+            matmulBackward(a.datty, g(lay.attprojw[l]), gOpt(lay.attprojb[l]), a.dres, a.atty(l), p(lay.attprojw[l]), BT, C, C)
+            a.dqkv.update(repeating: 0, count: BT * 3 * C)
+            attentionBackward(a.dqkv, a.scratch, a.datty, a.qkv(l), a.att(l), B, T, C, NH)
+            a.dln.update(repeating: 0, count: BT * C)
+            matmulBackward(a.dln, g(lay.qkvw[l]), gOpt(lay.qkvb[l]), a.dqkv, a.ln1(l), p(lay.qkvw[l]), BT, C, 3 * C)
+            layerNormBackward(a.dres, g(lay.ln1w[l]), gOpt(lay.ln1b[l]), a.dln, resIn, p(lay.ln1w[l]), a.ln1Mean(l), a.ln1Rstd(l), BT, C)
+        }
+        tokens.withUnsafeBufferPointer { tok in
+            encoderBackward(g(lay.wte), g(lay.wpe), a.dres, tok.baseAddress!, B, T, C)
+        }
     }
 }
 

@@ -117,15 +117,8 @@ public final class InferenceSession {
                     let kb = kl + rowSlot[r] * Tm * C, vb = vl + rowSlot[r] * Tm * C
                     for h in 0..<NH {
                         let q = qkv + r * 3 * C + h * hs
-                        var maxv = -Float.greatestFiniteMagnitude
-                        for j in 0..<n {
-                            let s = dot(q, kb + j * C + h * hs, hs) * scale
-                            sc[j] = s
-                            if s > maxv { maxv = s }
-                        }
-                        var sum: Float = 0
-                        for j in 0..<n { let e = exp(sc[j] - maxv); sc[j] = e; sum += e }
-                        let inv = 1 / sum
+                        for j in 0..<n { sc[j] = dot(q, kb + j * C + h * hs, hs) * scale }
+                        let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
                         let o = atty + r * C + h * hs
                         o.update(repeating: 0, count: hs)
                         for j in 0..<n { axpy(sc[j] * inv, vb + j * C + h * hs, o, hs) }
@@ -150,33 +143,3 @@ public final class InferenceSession {
     }
 }
 
-// MARK: - Small vector helpers
-
-@inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-    var acc0 = SIMD8<Float>(repeating: 0), acc1 = SIMD8<Float>(repeating: 0)
-    var i = 0
-    while i + 16 <= n {
-        acc0 += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-        acc1 += UnsafeRawPointer(a + i + 8).loadUnaligned(as: SIMD8<Float>.self)
-            * UnsafeRawPointer(b + i + 8).loadUnaligned(as: SIMD8<Float>.self)
-        i += 16
-    }
-    var s = (acc0 + acc1).sum()
-    while i < n { s += a[i] * b[i]; i += 1 }
-    return s
-}
-
-/// y += a·x over n floats.
-@inline(__always)
-func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-    var i = 0
-    while i + 8 <= n {
-        let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
-        let xv = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-        UnsafeMutableRawPointer(y + i).storeBytes(of: yv + a * xv, as: SIMD8<Float>.self)
-        i += 8
-    }
-    while i < n { y[i] += a * x[i]; i += 1 }
-}

@@ -17,6 +17,9 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "BLAS threads.")
     var threads = 2
 
+    @Option(name: .long, help: "Parts to measure: train, sample, peak (comma-separated).")
+    var parts = "train,sample,peak"
+
     func run() throws {
         BLAS.setThreads(threads)
         var setups: [BenchmarkSetup] = []
@@ -27,20 +30,25 @@ struct Bench: ParsableCommand {
             default: throw ValidationError("unknown config \(name); hint: use tiny or small")
             }
         }
-        let peak = Benchmark.sgemmPeak()
+        let wanted = Set(parts.split(separator: ",").map(String.init))
+        let peak = wanted.contains("peak") ? Benchmark.sgemmPeak() : 0
         if !json {
             print(String(format: "sgemm peak (%d threads): %.1f GFLOP/s", threads, peak))
             print("config   params      train tok/s  GFLOP/s  step ms (fwd/bwd/adam)      sample tok/s")
         }
         for s in setups {
-            let r = Benchmark.run(s, peak: peak)
+            if wanted.contains("gemms") {
+                for (name, g) in Benchmark.gemmProfile(s) { print(String(format: "%@ %-40@ %7.1f GFLOP/s", s.name, name, g)) }
+            }
+            if !wanted.contains("train") && !wanted.contains("sample") { continue }
+            let r = Benchmark.run(s, peak: peak, train: wanted.contains("train"), sample: wanted.contains("sample"))
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
                 print(String(decoding: try enc.encode(r), as: UTF8.self))
             } else {
-                print(String(format: "%-8@ %-11d %11.0f  %7.1f  %6.1f (%.1f/%.1f/%.1f)  %14.0f",
-                             r.config as NSString, r.params, r.trainTokensPerS, r.trainGflops,
+                print(String(format: "%@ %-11d %11.0f  %7.1f  %6.1f (%.1f/%.1f/%.1f)  %14.0f",
+                             r.config.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString, r.params, r.trainTokensPerS, r.trainGflops,
                              r.trainStepMedianS * 1e3, r.fwdS * 1e3, r.bwdClipS * 1e3, r.adamwS * 1e3,
                              r.sampleTokensPerS))
             }

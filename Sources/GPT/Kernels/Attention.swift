@@ -1,7 +1,6 @@
 // Causal multi-head self-attention for training (full sequences), per (batch, head) on sgemm.
 // Shapes: B batch, T time, C channels, NH heads, hs = C/NH head size.
 // qkv (B,T,3C) holds Q | K | V along channels, each split into NH heads of hs.
-import Foundation
 
 // MARK: - Forward
 
@@ -20,11 +19,7 @@ public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ att: UnsafeMu
             gemm(.no, .yes, T, T, hs, scale, q, C3, k, C3, 0, a, T)
             for t in 0..<T {
                 let row = a + t * T
-                var maxv = -Float.greatestFiniteMagnitude
-                for j in 0...t where row[j] > maxv { maxv = row[j] }
-                var sum: Float = 0
-                for j in 0...t { let e = exp(row[j] - maxv); row[j] = e; sum += e }
-                let inv = 1 / sum
+                let inv = 1 / vexpShiftSum(row, vmax(row, t + 1), t + 1)
                 for j in 0...t { row[j] *= inv }
                 for j in (t + 1)..<T { row[j] = 0 }
             }
@@ -57,9 +52,8 @@ public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ scratch: Un
             // softmax backward in place: dpre = att ⊙ (datt − Σ att·datt), times the score scale.
             for t in 0..<T {
                 let ar = a + t * T, dr = scratch + t * T
-                var dot: Float = 0
-                for j in 0...t { dot += ar[j] * dr[j] }
-                for j in 0...t { dr[j] = ar[j] * (dr[j] - dot) * scale }
+                let d = dot(ar, dr, t + 1)
+                for j in 0...t { dr[j] = ar[j] * (dr[j] - d) * scale }
                 for j in (t + 1)..<T { dr[j] = 0 }
             }
             // dQ (T,hs) += dpre · K ; dK (T,hs) += dpreᵀ · Q

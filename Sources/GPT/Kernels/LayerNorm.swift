@@ -9,12 +9,8 @@ public func layerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeM
     let eps: Float = 1e-5
     for r in 0..<N {
         let x = inp + r * C
-        var m: Float = 0
-        for i in 0..<C { m += x[i] }
-        m /= Float(C)
-        var v: Float = 0
-        for i in 0..<C { let d = x[i] - m; v += d * d }
-        v /= Float(C)
+        let m = vsum(x, C) / Float(C)
+        let v = vsumSquaredDiff(x, m, C) / Float(C)
         let s = 1 / (v + eps).squareRoot()
         let o = out + r * C
         if let bias {
@@ -37,21 +33,24 @@ public func layerNormBackward(_ dinp: UnsafeMutablePointer<Float>, _ dweight: Un
         let d = dout + r * C, x = inp + r * C, dx = dinp + r * C
         let m = mean[r], s = rstd[r]
         // Two reductions: mean of dnorm and mean of dnorm·norm.
-        var dnormMean: Float = 0, dnormNormMean: Float = 0
-        for i in 0..<C {
-            let n = (x[i] - m) * s
-            let dn = weight[i] * d[i]
-            dnormMean += dn
-            dnormNormMean += dn * n
+        // Σ w·d and Σ w·d·x̂ with x̂ = (x − m)·s; Σ w·d·x̂ = s·(Σ w·d·x − m·Σ w·d).
+        var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= C {
+            let dn = load8(weight + i) * load8(d + i)
+            a0 += dn
+            a1 += dn * load8(x + i)
+            i += 8
         }
-        dnormMean /= Float(C)
-        dnormNormMean /= Float(C)
+        var sdn = hsum(a0), sdnx = hsum(a1)
+        while i < C { let dn = weight[i] * d[i]; sdn += dn; sdnx += dn * x[i]; i += 1 }
+        let dnormMean = sdn / Float(C)
+        let dnormNormMean = s * (sdnx - m * sdn) / Float(C)
+        if let dbias { for i in 0..<C { dbias[i] += d[i] } }
         for i in 0..<C {
             let n = (x[i] - m) * s
-            let dn = weight[i] * d[i]
-            if let dbias { dbias[i] += d[i] }
             dweight[i] += n * d[i]
-            dx[i] += (dn - dnormMean - n * dnormNormMean) * s
+            dx[i] += (weight[i] * d[i] - dnormMean - n * dnormNormMean) * s
         }
     }
 }
