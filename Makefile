@@ -2,7 +2,10 @@
 SWIFT ?= swift
 # Tests run optimised: the verifier's time bounds and the model's numeric checks are about the
 # code that ships, which is built in release. -enable-testing lets tests use @testable import.
-TEST_FLAGS = -c release -Xswiftc -enable-testing
+# --no-parallel: OpenBLAS's thread count is process-wide and the model changes it around its
+# data-parallel sections, so suites running side by side would perturb each other's bit-exact
+# reproducibility checks.
+TEST_FLAGS = -c release -Xswiftc -enable-testing --no-parallel
 
 .PHONY: deps train test bench heldout
 

@@ -6,11 +6,13 @@ import Tasks
 /// Everything that decides a pretraining run. The defaults build `checkpoints/base`.
 public struct PretrainParameters: Codable, Equatable, Sendable {
     /// The model; vocabulary = the tokenizer's (99 ids), context long enough for full solutions.
-    public var model = GPTConfig(vocabSize: 99, contextLength: 256, nLayer: 4, nHead: 4, nEmbd: 128)
+    public var model = GPTConfig(vocabSize: 99, contextLength: 320, nLayer: 4, nHead: 4, nEmbd: 128)
     /// Seeds the initial weights and the corpus.
     public var seed: UInt64 = 1
-    /// Rows of `model.contextLength` tokens per step.
-    public var batchSize = 16
+    /// Documents per optimisation step (one per row, each starting at position 0 as at sampling).
+    public var documentsPerStep = 48
+    /// Rows per forward/backward: rows are sorted by length first, so each micro-batch pads little.
+    public var microBatchSize = 16
     /// Optimisation steps (sized so the default run fits in 20 minutes on 2 cores).
     public var steps = 3000
     /// Peak learning rate: small models tolerate nanoGPT's 1e-3 and more.
@@ -41,30 +43,42 @@ public struct PretrainRecord: Sendable {
     public var elapsed: Double
 }
 
-/// Packs documents into rows that each start at a document: BOS text EOS BOS text EOS …, the last
-/// document of a row cut at the row's end.
-struct Packer {
+/// Turns documents into padded batches, one document per row starting at position 0, exactly
+/// as the sampler sees a prompt: BOS text EOS, PAD after. Rows are sorted by length and cut
+/// into micro-batches, each padded only to its own longest row, so little compute goes to PAD.
+struct Batcher {
     let tokenizer: CharTokenizer
-    let T: Int
+    /// Longest row (the context length); longer documents are cut.
+    let maxT: Int
 
-    /// (inputs, targets), each B×T, from documents pulled with `next`.
-    func batch(B: Int, next: () -> String) -> (x: [Int32], y: [Int32]) {
-        var x = [Int32](), y = [Int32]()
-        x.reserveCapacity(B * T)
-        y.reserveCapacity(B * T)
-        for _ in 0..<B {
-            var row: [Int32] = []
-            while row.count < T + 1 {
-                // Every corpus character is in the tokenizer's vocabulary (a test checks it).
-                let ids = (try? tokenizer.encode(next())) ?? []
-                row.append(Int32(tokenizer.bosID))
-                row.append(contentsOf: ids.map(Int32.init))
-                row.append(Int32(tokenizer.eosID))
-            }
-            x.append(contentsOf: row[0..<T])
-            y.append(contentsOf: row[1...T])
+    struct MicroBatch {
+        var x: [Int32], y: [Int32], mask: [Float]
+        var B: Int, T: Int
+        var tokens: Int
+    }
+
+    func microBatches(_ documents: [String], rowsPerMicroBatch: Int) -> [MicroBatch] {
+        // Every corpus character is in the tokenizer's vocabulary (a test checks it).
+        let rows = documents.map { doc -> [Int32] in
+            let ids = [tokenizer.bosID] + ((try? tokenizer.encode(doc)) ?? []) + [tokenizer.eosID]
+            return ids.prefix(maxT + 1).map(Int32.init)
         }
-        return (x, y)
+        let order = rows.indices.sorted { (rows[$0].count, $0) < (rows[$1].count, $1) }
+        return stride(from: 0, to: order.count, by: rowsPerMicroBatch).map { start in
+            let members = order[start..<min(order.count, start + rowsPerMicroBatch)].map { rows[$0] }
+            let T = members.map { $0.count - 1 }.max()!
+            var b = MicroBatch(x: [], y: [], mask: [], B: members.count, T: T, tokens: 0)
+            for row in members {
+                for t in 0..<T {
+                    let inside = t + 1 < row.count
+                    b.x.append(t < row.count ? row[t] : Int32(tokenizer.padID))
+                    b.y.append(inside ? row[t + 1] : Int32(tokenizer.padID))
+                    b.mask.append(inside ? 1 : 0)
+                }
+                b.tokens += row.count - 1
+            }
+            return b
+        }
     }
 }
 
@@ -80,27 +94,20 @@ public enum Pretraining {
         let adam = AdamW(layout: model.layout, parameters: p.adam)
         let schedule = LearningRateSchedule(maxLR: p.learningRate, minLR: p.minLearningRate,
                                             warmupSteps: p.warmupSteps, decaySteps: p.steps)
-        let B = p.batchSize, T = config.contextLength
-        let packer = Packer(tokenizer: tokenizer, T: T)
+        let batcher = Batcher(tokenizer: tokenizer, maxT: config.contextLength)
         var corpus = CorpusStream(seed: p.seed, mix: p.mix, excluding: heldout)
 
-        // A fixed held-out batch set: documents of held-out problems, never trained on.
-        let evalDocs = CorpusStream.documents(for: Array(heldout.prefix(p.evalDocuments)), seed: p.seed, mix: p.mix)
-        var evalBatches: [(x: [Int32], y: [Int32])] = []
-        var cursor = 0
-        while cursor < evalDocs.count {
-            evalBatches.append(packer.batch(B: B) {
-                defer { cursor += 1 }
-                return evalDocs[cursor % evalDocs.count].text
-            })
-        }
+        // A fixed held-out set: documents of held-out problems, never trained on.
+        let evalDocs = CorpusStream.documents(for: heldout.spread(p.evalDocuments), seed: p.seed, mix: p.mix)
+        let evalBatches = batcher.microBatches(evalDocs.map(\.text), rowsPerMicroBatch: p.microBatchSize)
         func heldoutLoss() -> Float {
-            var total: Float = 0
+            var total = 0.0, tokens = 0
             for b in evalBatches {
-                model.forward(tokens: b.x, targets: b.y, B: B, T: T)
-                total += model.meanLoss()
+                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T)
+                total += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
+                tokens += b.tokens
             }
-            return total / Float(evalBatches.count)
+            return Float(total / Double(tokens))
         }
 
         var records: [PretrainRecord] = []
@@ -108,12 +115,22 @@ public enum Pretraining {
         let start = clock.now
         var windowStart = clock.now, windowTokens = 0
         for step in 1...p.steps {
-            let batch = packer.batch(B: B) { corpus.next().text }
-            let loss = model.trainingStep(tokens: batch.x, targets: batch.y, B: B, T: T)
+            // One step: the mean loss over every target token of `documentsPerStep` documents.
+            let docs = (0..<p.documentsPerStep).map { _ in corpus.next().text }
+            let batches = batcher.microBatches(docs, rowsPerMicroBatch: p.microBatchSize)
+            let tokens = batches.reduce(0) { $0 + $1.tokens }
+            model.zeroGrad()
+            var lossSum = 0.0
+            for b in batches {
+                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T)
+                lossSum += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
+                model.backward(dLogProbs: b.mask.map { -$0 / Float(tokens) })
+            }
+            let loss = Float(lossSum / Double(tokens))
             guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
             let lr = schedule(step - 1)
             _ = adam.update(model, learningRate: lr)
-            windowTokens += B * T
+            windowTokens += tokens
             let evaluate = step % p.evalEvery == 0 || step == p.steps
             if step % logEvery == 0 || evaluate || step == 1 {
                 let now = clock.now

@@ -117,15 +117,7 @@ public final class GRPOTrainer {
         self.stream = stream
         self.metricLines = metricLines
         self.evalLines = evalLines
-        evalSlice = Self.slice(heldout, count: p.evalProblems)
-    }
-
-    /// The first `count / families` problems of each family: a fixed slice across difficulties.
-    static func slice(_ problems: [Problem], count: Int) -> [Problem] {
-        let families = Family.allCases.filter { f in problems.contains { $0.family == f } }
-        guard !families.isEmpty else { return [] }
-        let each = max(1, count / families.count)
-        return families.flatMap { f in problems.filter { $0.family == f }.prefix(each) }
+        evalSlice = heldout.spread(p.evalProblems)
     }
 
     // MARK: Loop

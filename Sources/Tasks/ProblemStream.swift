@@ -137,3 +137,15 @@ public struct ProblemStream: Sendable {
         }
     }
 }
+
+extension Array where Element == Problem {
+    /// At most `count` problems taken evenly from every family present, in file order: a fixed
+    /// slice that covers every family and, since held-out files cycle through difficulties, a
+    /// spread of difficulties.
+    public func spread(_ count: Int) -> [Problem] {
+        let families = Family.allCases.filter { f in contains { $0.family == f } }
+        guard !families.isEmpty else { return [] }
+        let each = Swift.max(1, count / families.count)
+        return families.flatMap { f in filter { $0.family == f }.prefix(each) }
+    }
+}

@@ -9,7 +9,8 @@ let heldoutSample = HeldoutSet(perFamily: 20).problems
 func tinyParameters(steps: Int) -> PretrainParameters {
     var p = PretrainParameters()
     p.model = GPTConfig(vocabSize: 99, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32)
-    p.batchSize = 4
+    p.documentsPerStep = 8
+    p.microBatchSize = 4
     p.steps = steps
     p.warmupSteps = 5
     p.evalEvery = steps
@@ -27,17 +28,28 @@ struct PretrainingTests {
         }
     }
 
-    @Test func rowsStartAtADocumentAndTargetsAreShiftedInputs() throws {
+    @Test func everyRowIsOneDocumentFromPositionZeroPaddedOnlyToItsMicroBatch() throws {
         let tokenizer = try CharTokenizer()
-        let docs = ["User: 1+2\nAssistant: <think></think><answer>3</answer>", "User: 2*3\nAssistant: <think>2*3=6</think><answer>6</answer>"]
-        var i = 0
-        let (x, y) = Packer(tokenizer: tokenizer, T: 40).batch(B: 3) { defer { i += 1 }; return docs[i % 2] }
-        #expect(x.count == 120 && y.count == 120)
-        for row in 0..<3 {
-            #expect(x[row * 40] == Int32(tokenizer.bosID))
-            #expect(Array(x[(row * 40 + 1)..<(row * 40 + 40)]) == Array(y[(row * 40)..<(row * 40 + 39)]))
+        let docs = ["User: 1+2\nAssistant: <think></think><answer>3</answer>",
+                    "User: 2*3\nAssistant: <think>2*3=6</think><answer>6</answer>",
+                    "User: 12*3\nAssistant: <think>2*3=6\n1*3=3\n12*3=36</think><answer>36</answer>"]
+        let batches = Batcher(tokenizer: tokenizer, maxT: 200).microBatches(docs, rowsPerMicroBatch: 2)
+        #expect(batches.map(\.B) == [2, 1])
+        // Sorted by length: the two shorter documents share a micro-batch.
+        #expect(batches[0].T == docs[1].count + 1 && batches[1].T == docs[2].count + 1)
+        #expect(batches.reduce(0) { $0 + $1.tokens } == docs.reduce(0) { $0 + $1.count + 1 })
+        for b in batches {
+            for row in 0..<b.B {
+                #expect(b.x[row * b.T] == Int32(tokenizer.bosID))
+                #expect(Array(b.x[(row * b.T + 1)..<(row * b.T + b.T)]) == Array(b.y[(row * b.T)..<(row * b.T + b.T - 1)]))
+            }
         }
-        #expect(try tokenizer.decode(x[1..<40].map(Int.init)) == String(docs[0].prefix(39)))
+        let first = batches[0]
+        let text = try tokenizer.decode(first.x[1..<first.T].map(Int.init).filter { $0 != tokenizer.padID })
+        #expect(text == docs[0])
+        // The shorter row's padding is masked out; its EOS target is not.
+        #expect(first.mask[0..<first.T].reduce(0, +) == Float(docs[0].count + 1))
+        #expect(first.y[docs[0].count] == Int32(tokenizer.eosID))
     }
 
     @Test func pretrainingLowersHeldOutLossAndIsReproducible() throws {
