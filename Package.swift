@@ -20,12 +20,14 @@ let package = Package(
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // The one seeded random generator, shared by problem generation and the model.
+        .target(name: "Seeds"),
         // Exact rationals over GMP and the bounded expression parser.
         .target(name: "Exact", dependencies: ["CGMP"]),
         // Problem families, worked solutions, verifier, rewards, step checker. Knows nothing of models.
-        .target(name: "Tasks", dependencies: ["Exact"]),
+        .target(name: "Tasks", dependencies: ["Exact", "Seeds"]),
         // Character GPT, kernels on OpenBLAS, AdamW, sampler, checkpoints. Knows nothing of problems.
-        .target(name: "GPT", dependencies: ["CBLAS"]),
+        .target(name: "GPT", dependencies: ["CBLAS", "Seeds"]),
         // Pretraining, rollouts, GRPO, evaluation: the only library that joins Tasks and GPT.
         .target(name: "RL", dependencies: ["Tasks", "GPT"]),
         // The thin command-line front end.
@@ -35,7 +37,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "ExactTests", dependencies: ["Exact"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Exact"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "Exact", "Seeds"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Tasks", "GPT"]),
         .testTarget(name: "LabCLITests", dependencies: ["Tasks"]),

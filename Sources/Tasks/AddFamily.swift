@@ -1,5 +1,6 @@
 // `add`: a + b with n-digit operands, 1 ≤ n ≤ 30 (difficulty n: the first has n digits, the
 // second 1…n). Full solutions add column by column with the carry written in.
+import Seeds
 import Exact
 
 enum AddFamily: FamilyGenerator {

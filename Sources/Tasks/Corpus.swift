@@ -1,6 +1,7 @@
 // The pretraining corpus: worked solutions mixed the way text on the internet is: every
 // family over a spread of difficulties, solution styles of different length, and a small
 // share of wrong solutions. Held-out problems never appear in it.
+import Seeds
 import Exact
 
 /// How the corpus mixes styles and wrong solutions. Style shares are weights (normalised).
@@ -44,7 +45,7 @@ public struct CorpusStream: Sendable {
     }
 
     public mutating func next() -> CorpusDocument {
-        var rng = SeededRandom(seed: seed, 0x434F_5250_5553, UInt64(position))  // "CORPUS"
+        var rng = SeededRandom(seed: seed, derive: 0x434F_5250_5553, UInt64(position))  // "CORPUS"
         position += 1
         while true {
             if let d = mix.document(for: problems.next(), rng: &rng) { return d }
@@ -54,7 +55,7 @@ public struct CorpusStream: Sendable {
     /// One document per problem (for a held-out loss), each drawn from its own seeded stream.
     public static func documents(for problems: [Problem], seed: UInt64, mix: CorpusMix = CorpusMix()) -> [CorpusDocument] {
         problems.enumerated().compactMap { i, p in
-            var rng = SeededRandom(seed: seed, 0x434F_5250_5553, UInt64(i))
+            var rng = SeededRandom(seed: seed, derive: 0x434F_5250_5553, UInt64(i))
             return mix.document(for: p, rng: &rng)
         }
     }

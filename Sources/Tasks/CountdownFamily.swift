@@ -3,6 +3,7 @@
 // intermediate value a positive integer, as in the game), so a solution always exists; the
 // recorded answer is that expression, and any other valid one is accepted too.
 // Difficulty n: how many numbers (3…5).
+import Seeds
 import Exact
 
 enum CountdownFamily: FamilyGenerator {

@@ -1,6 +1,7 @@
 // `div`: a / b, exact. Half the problems have an integer quotient (solved by long division),
 // half a rational answer such as 84/36 → 7/3 (solved by reducing with Euclid's algorithm).
 // Difficulty n: the dividend (or the quotient, for integer ones) has n digits, the divisor 1…n.
+import Seeds
 import Exact
 
 enum DivFamily: FamilyGenerator {

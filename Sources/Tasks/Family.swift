@@ -1,5 +1,6 @@
 // What every problem family provides: seeded generation with a difficulty knob, and worked
 // solutions in several styles. One file per family implements it.
+import Seeds
 import Exact
 
 // MARK: - Styles
@@ -68,7 +69,7 @@ extension Family {
     public func problem(difficulty: Int, index: Int, seed: UInt64) -> Problem {
         precondition(difficulties.contains(difficulty), "difficulty \(difficulty) outside \(difficulties) for \(rawValue)")
         let familyIndex = UInt64(Family.allCases.firstIndex(of: self)!)
-        var rng = SeededRandom(seed: seed, familyIndex, UInt64(difficulty), UInt64(index))
+        var rng = SeededRandom(seed: seed, derive: familyIndex, UInt64(difficulty), UInt64(index))
         let d = generator.make(difficulty: difficulty, rng: &rng)
         let id = "\(rawValue)-\(d.shape)-" + String(repeating: "0", count: max(0, 6 - String(index).count)) + String(index)
         return Problem(id: id, family: self, difficulty: difficulty, question: d.question, answer: d.answer,

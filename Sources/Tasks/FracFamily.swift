@@ -1,6 +1,7 @@
 // `frac`: p/q op r/s with op one of + − × ÷ and a rational answer. Questions read `3/4+5/6`,
 // `3/4-5/6`, `3/4*5/6` (all correct under the usual precedence) and `(3/4)/(5/6)`.
 // Difficulty n: numerators and denominators have up to n digits.
+import Seeds
 import Exact
 
 enum FracFamily: FamilyGenerator {

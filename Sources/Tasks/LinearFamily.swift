@@ -1,6 +1,7 @@
 // `linear`: solve a·x + b = c for x, integer coefficients, rational answer. Questions read
 // `3x+5=20`, `-12x-7=4`. Difficulty n: coefficients have up to n digits; half the problems
 // have an integer solution.
+import Seeds
 import Exact
 
 enum LinearFamily: FamilyGenerator {

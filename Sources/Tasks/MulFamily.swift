@@ -1,6 +1,7 @@
 // `mul`: a × b, a-digit by b-digit up to 20 × 20 (difficulty n: the first has n digits, the
 // second 1…n). Full solutions write every one-digit product with its carry, each partial
 // product, their running sum and a check by division.
+import Seeds
 import Exact
 
 enum MulFamily: FamilyGenerator {

@@ -1,4 +1,5 @@
 // The held-out set and the training stream that never yields a held-out problem.
+import Seeds
 
 // MARK: - Held-out set
 
@@ -121,7 +122,7 @@ public struct ProblemStream: Sendable {
         while true {
             let draw = draws
             draws += 1
-            var rng = SeededRandom(seed: seed, 0x5354_5245_414D, UInt64(draw))  // "STREAM"
+            var rng = SeededRandom(seed: seed, derive: 0x5354_5245_414D, UInt64(draw))  // "STREAM"
             let total = curriculum.entries.reduce(0) { $0 + $1.weight }
             var u = rng.unit() * total
             var entry = curriculum.entries[curriculum.entries.count - 1]

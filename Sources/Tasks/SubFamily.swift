@@ -1,5 +1,6 @@
 // `sub`: a − b with n-digit operands, 1 ≤ n ≤ 30; a quarter of the problems swap the operands
 // so the answer is negative. Full solutions subtract column by column with borrows.
+import Seeds
 import Exact
 
 enum SubFamily: FamilyGenerator {

@@ -1,5 +1,6 @@
 // Hostile responses: none may crash the verifier, take more than 10 ms, or earn an accuracy
 // reward that an independent check does not confirm.
+import Seeds
 import Foundation
 import Testing
 import Exact

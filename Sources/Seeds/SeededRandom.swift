@@ -1,10 +1,14 @@
-// The one seeded random generator of the Tasks library: xoshiro256** seeded by SplitMix64.
+// The lab's one seeded random generator: xoshiro256** seeded through SplitMix64, identical on
+// every platform and run.
 //
-// Every random choice in problem generation draws from one of these, and every stream is
-// derived from (seed, labels…), so any problem can be regenerated on its own. The draws avoid
-// the standard library's `random(in:using:)`, whose algorithm is not a stable contract.
+// Every random choice (problem generation, initial weights, sampling, mini-batch order) draws
+// from one of these, and every stream is derived from (seed, labels…): a problem from (seed,
+// family, difficulty, index), a rollout from (run seed, step, problem, sample), so any of them
+// can be regenerated on its own. The draws avoid the standard library's `random(in:using:)`,
+// whose algorithm is not a stable contract.
+import Foundation
 
-public struct SeededRandom: Sendable {
+public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable, Codable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
     public init(seed: UInt64) {
@@ -12,16 +16,24 @@ public struct SeededRandom: Sendable {
         s = (Self.splitMix(&sm), Self.splitMix(&sm), Self.splitMix(&sm), Self.splitMix(&sm))
     }
 
-    /// A generator for the stream named by `seed` and `labels` (for example family index,
-    /// difficulty and problem index); different label lists give independent streams.
-    public init(seed: UInt64, _ labels: UInt64...) {
-        var h = seed
-        for label in labels {
-            var x = h ^ (label &* 0x9E37_79B9_7F4A_7C15)
-            h = Self.splitMix(&x)
-        }
-        self.init(seed: h)
+    /// The stream named by `seed` and `labels` (e.g. run seed, step, problem, sample); different
+    /// label lists give independent streams.
+    public init(seed: UInt64, derive labels: UInt64...) {
+        self.init(seed: Self.deriveSeed(seed, labels))
     }
+
+    /// Mixes (seed, labels…) into one seed; changing any input changes the result unpredictably.
+    public static func deriveSeed(_ seed: UInt64, _ labels: [UInt64]) -> UInt64 {
+        var h = seed
+        var out = splitMix(&h)
+        for x in labels {
+            h = out ^ (x &* 0x9E37_79B9_7F4A_7C15)
+            out = splitMix(&h)
+        }
+        return out
+    }
+
+    public static func deriveSeed(_ seed: UInt64, _ labels: UInt64...) -> UInt64 { deriveSeed(seed, labels) }
 
     /// The state, so a stream can be saved and restored exactly.
     public var state: [UInt64] { [s.0, s.1, s.2, s.3] }
@@ -29,6 +41,23 @@ public struct SeededRandom: Sendable {
     public init?(state: [UInt64]) {
         guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
         s = (state[0], state[1], state[2], state[3])
+    }
+
+    public static func == (a: SeededRandom, b: SeededRandom) -> Bool { a.state == b.state }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guard let r = SeededRandom(state: try c.decode([UInt64].self, forKey: .state)) else {
+            throw DecodingError.dataCorruptedError(forKey: .state, in: c, debugDescription: "need 4 words, not all 0")
+        }
+        self = r
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(state, forKey: .state)
     }
 
     @inline(__always)
@@ -40,6 +69,7 @@ public struct SeededRandom: Sendable {
         return z ^ (z >> 31)
     }
 
+    @inline(__always)
     public mutating func next() -> UInt64 {
         let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
         let t = s.1 << 17
@@ -70,8 +100,30 @@ public struct SeededRandom: Sendable {
         return range.lowerBound &+ Int(bitPattern: UInt(below(span)))
     }
 
-    /// Uniform in [0, 1).
+    /// Uniform in [0, 1) with 53 random bits.
     public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in [0, 1) with 24 random bits.
+    @inline(__always)
+    public mutating func uniformFloat() -> Float { Float(next() >> 40) * 0x1.0p-24 }
+
+    /// Standard normal (Box–Muller; one pair of draws per call).
+    public mutating func normal() -> Double {
+        let u1 = 1.0 - unit()  // (0, 1]
+        let u2 = unit()
+        return (-2.0 * log(u1)).squareRoot() * cos(2.0 * Double.pi * u2)
+    }
+
+    /// Normal with the given mean and standard deviation, as Float.
+    public mutating func normalFloat(mean: Float = 0, std: Float = 1) -> Float {
+        mean + std * Float(normal())
+    }
+
+    /// Uniform in 0..<n.
+    public mutating func int(below n: Int) -> Int {
+        precondition(n > 0)
+        return Int(below(UInt64(n)))
+    }
 
     /// True with probability `p`.
     public mutating func chance(_ p: Double) -> Bool { unit() < p }
