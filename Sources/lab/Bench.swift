@@ -51,6 +51,7 @@ struct Bench: ParsableCommand {
                              r.config.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString, r.params, r.trainTokensPerS, r.trainGflops,
                              r.trainStepMedianS * 1e3, r.fwdS * 1e3, r.bwdClipS * 1e3, r.adamwS * 1e3,
                              r.sampleTokensPerS))
+                if wanted.contains("sample") { print(String(format: "         sample call: %.1f ms wall, %.1f ms CPU", r.sampleCallMedianS * 1e3, Benchmark.lastSampleCPU * 1e3)) }
             }
         }
     }
