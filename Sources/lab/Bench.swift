@@ -45,6 +45,8 @@ struct Bench: ParsableCommand {
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
+                // Parts left out are NaN, which plain JSON cannot carry.
+                enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
                 print(String(decoding: try enc.encode(r), as: UTF8.self))
             } else {
                 print(String(format: "%@ %-11d %11.0f  %7.1f  %6.1f (%.1f/%.1f/%.1f)  %14.0f",
