@@ -16,8 +16,8 @@ public final class InferenceSession {
     public let slots: Int
     /// Tokens held so far per slot.
     public private(set) var lengths: [Int]
-    // Keys transposed per head, (L, S, NH, hs, T), so a query's scores are contiguous axpys over
-    // positions; values (L, S, NH, T, hs), so the weighted sum is contiguous axpys over channels.
+    // Keys and values per head, (L, S, NH, T, hs): one position's head slice is contiguous, so
+    // writes are one copy and scores are short contiguous dot products.
     private let kcache: FloatBuffer, vcache: FloatBuffer
     private var rowCapacity = 0
     private var work: FloatBuffer?
@@ -113,8 +113,7 @@ public final class InferenceSession {
                 let t = rowPos[r]
                 let k = qkv + r * 3 * C + C, v = k + C
                 for h in 0..<NH {
-                    let kt = kl + (rowSlot[r] * NH + h) * hs * Tm + t          // (hs, T) block, column t
-                    for i in 0..<hs { kt[i * Tm] = k[h * hs + i] }
+                    (kl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: k + h * hs, count: hs)
                     (vl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: v + h * hs, count: hs)
                 }
             }
@@ -126,11 +125,10 @@ public final class InferenceSession {
                     let n = rowPos[r] + 1
                     for h in 0..<NH {
                         let q = qkv + r * 3 * C + h * hs
-                        let kt = kl + (rowSlot[r] * NH + h) * hs * Tm
+                        let kb = kl + (rowSlot[r] * NH + h) * Tm * hs
                         let vb = vl + (rowSlot[r] * NH + h) * Tm * hs
-                        // scores (n) = scale · Σ_i q[i] · Kᵀ[i, 0..<n]
-                        sc.update(repeating: 0, count: n)
-                        for i in 0..<hs { axpy(q[i] * scale, kt + i * Tm, sc, n) }
+                        // scores (n) = scale · K[0..<n] · q
+                        for j in 0..<n { sc[j] = dot(q, kb + j * hs, hs) * scale }
                         let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
                         let o = atty + r * C + h * hs
                         o.update(repeating: 0, count: hs)
