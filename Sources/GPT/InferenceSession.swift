@@ -131,8 +131,19 @@ public final class InferenceSession {
                         for j in 0..<n { sc[j] = dot(q, kb + j * hs, hs) * scale }
                         let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
                         let o = atty + r * C + h * hs
-                        o.update(repeating: 0, count: hs)
-                        for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
+                        if hs % 8 == 0 {
+                            // Eight output channels at a time, accumulated in a register over positions.
+                            var c = 0
+                            while c < hs {
+                                var acc = SIMD8<Float>(repeating: 0)
+                                for j in 0..<n { acc += sc[j] * load8(vb + j * hs + c) }
+                                UnsafeMutableRawPointer(o + c).storeBytes(of: acc * inv, as: SIMD8<Float>.self)
+                                c += 8
+                            }
+                        } else {
+                            o.update(repeating: 0, count: hs)
+                            for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
+                        }
                     }
                 }
             }
