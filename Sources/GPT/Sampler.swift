@@ -51,8 +51,12 @@ public final class Sampler {
     public let model: GPTModel
     private var sessions: [InferenceSession] = []
 
+    /// `maxBatch` pre-allocates KV caches for that many sequences (they grow on demand otherwise).
+    /// A sampler, like its model, is used from one thread at a time; it parallelises internally.
     public init(model: GPTModel, maxBatch: Int = 64) {
         self.model = model
+        let groups = max(1, Parallelism.threads)
+        sessions = (0..<groups).map { _ in InferenceSession(model: model, slots: max(1, (maxBatch + groups - 1) / groups)) }
     }
 
     /// Samples one continuation per prompt; `rngs[i]` drives sequence i. Prompts need at least one token
