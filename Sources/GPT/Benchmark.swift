@@ -50,10 +50,20 @@ public struct BenchmarkResult: Codable, Sendable {
 }
 
 public enum Benchmark {
+    /// CPU seconds (all threads) of the median sampling call of the last `sample` run.
+    nonisolated(unsafe) public static var lastSampleCPU: Double = 0
+
     @inline(__always)
     static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// CPU seconds used by the whole process (all threads); less sensitive to other load than wall time.
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
@@ -118,13 +128,14 @@ public enum Benchmark {
         var rng = GPTRandom(seed: 9)
         let prompts = (0..<s.sampleBatch).map { _ in (0..<s.promptLength).map { _ in rng.int(below: c.vocabSize) } }
         let sp = SamplingParameters(temperature: 1, maxNewTokens: s.newTokens, eosID: nil)
-        var times: [Double] = []
+        var times: [Double] = [], cpu: [Double] = []
         for rep in 0..<(s.sampleReps + 1) {
             let rngs = (0..<s.sampleBatch).map { GPTRandom(seed: 5, derive: UInt64(rep), UInt64($0)) }
-            let t0 = now()
+            let t0 = now(), c0 = cpuNow()
             _ = try? sampler.generate(prompts: prompts, rngs: rngs, parameters: sp)
-            if rep > 0 { times.append(now() - t0) }
+            if rep > 0 { times.append(now() - t0); cpu.append(cpuNow() - c0) }
         }
+        lastSampleCPU = median(cpu)
         return median(times)
     }
 

@@ -88,19 +88,13 @@ public struct ParameterLayout: Sendable {
         let V = config.vocabSize, T = config.contextLength, C = config.nEmbd, L = config.nLayer
         var tensors: [ParameterTensor] = []
         var offset = 0
-        // Without biases the tensor still needs an offset for the kernels; it points at a shared
-        // zero block at the end that is never written (its gradient lands in a scratch block).
         func add(_ name: String, _ shape: [Int]) -> Int {
             let t = ParameterTensor(name: name, shape: shape, offset: offset)
             tensors.append(t)
             offset += t.count
             return t.offset
         }
-        var biasSlots: [(String, Int)] = []
-        func addBias(_ name: String, _ n: Int) -> Int {
-            if config.bias { return add(name, [n]) }
-            biasSlots.append((name, n)); return -1
-        }
+        func addBias(_ name: String, _ n: Int) -> Int { config.bias ? add(name, [n]) : -1 }
         wte = add("wte.weight", [V, C])
         wpe = add("wpe.weight", [T, C])
         var a = [[Int]](repeating: [], count: 12)
@@ -126,7 +120,7 @@ public struct ParameterLayout: Sendable {
         var idx: [String: Int] = [:]
         for (i, t) in tensors.enumerated() { idx[t.name] = i }
         self.index = idx
-        // Bias-free models: biases are nil pointers to the kernels (encoded as -1 here).
+        // Bias-free models have no bias tensors; their offsets are -1 and the kernels get nil.
         ln1w = a[0]; ln1b = a[1]; qkvw = a[2]; qkvb = a[3]; attprojw = a[4]; attprojb = a[5]
         ln2w = a[6]; ln2b = a[7]; fcw = a[8]; fcb = a[9]; fcprojw = a[10]; fcprojb = a[11]
         lnfb = lnfbOffset

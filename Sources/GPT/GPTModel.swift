@@ -10,8 +10,11 @@ import Foundation
 /// let lp = model.logProbs                               // (B,T)
 /// model.zeroGrad()
 /// model.backward(dLogProbs: g)                          // g = d(loss)/d(logprob), e.g. −w/Σw
-/// adam.step(model, lr: schedule(step))
+/// adam.update(model, learningRate: schedule(step))       // clips, steps, returns the grad norm
 /// ```
+/// Sequences of different lengths go in one (B,T) batch right-padded with any valid id (PAD) and a
+/// zero weight in `dLogProbs`: attention is causal, so padding never changes earlier positions.
+/// Activations are sized for the last (B,T); changing either reallocates them.
 public final class GPTModel {
     public let config: GPTConfig
     public let layout: ParameterLayout

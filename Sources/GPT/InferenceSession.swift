@@ -16,13 +16,17 @@ public final class InferenceSession {
     public let slots: Int
     /// Tokens held so far per slot.
     public private(set) var lengths: [Int]
-    private let kcache: FloatBuffer, vcache: FloatBuffer   // (L, S, T, C) each
+    // Keys and values per head, (L, S, NH, T, hs): one position's head slice is contiguous, so
+    // writes are one copy and scores are short contiguous dot products.
+    private let kcache: FloatBuffer, vcache: FloatBuffer
     private var rowCapacity = 0
     private var work: FloatBuffer?
     // Row buffers (pointers into `work`), sized for rowCapacity rows.
     private var x, ln, qkv, atty, tmp, fch, fchg, lnOut, logitsBuf: UnsafeMutablePointer<Float>!
     private var rowSlot: [Int] = [], rowPos: [Int] = [], rowTok: [Int] = [], outRows: [Int] = []
-    private var scores: [Float]
+    private let scores: FloatBuffer          // (threads, T) attention scratch
+    /// Threads for the attention loop (rows split); BLAS keeps its own thread setting for the matmuls.
+    public var attentionThreads = 1
 
     public init(model: GPTModel, slots: Int) {
         self.model = model
@@ -31,7 +35,7 @@ public final class InferenceSession {
         lengths = [Int](repeating: 0, count: slots)
         kcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
         vcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
-        scores = [Float](repeating: 0, count: c.contextLength)
+        scores = FloatBuffer(count: 2 * c.contextLength)
     }
 
     /// Forgets every sequence (lengths to 0); the cache memory is reused.
@@ -106,25 +110,44 @@ public final class InferenceSession {
             // Write this call's keys and values first, then attend (rows of one sequence see each other).
             let kl = kcache.base + l * slots * Tm * C, vl = vcache.base + l * slots * Tm * C
             for r in 0..<R {
-                let dst = (rowSlot[r] * Tm + rowPos[r]) * C
-                (kl + dst).update(from: qkv + r * 3 * C + C, count: C)
-                (vl + dst).update(from: qkv + r * 3 * C + 2 * C, count: C)
+                let t = rowPos[r]
+                let k = qkv + r * 3 * C + C, v = k + C
+                for h in 0..<NH {
+                    (kl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: k + h * hs, count: hs)
+                    (vl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: v + h * hs, count: hs)
+                }
             }
-            scores.withUnsafeMutableBufferPointer { sb in
-                let sc = sb.baseAddress!
-                for r in 0..<R {
+            let parts = split(R, into: attentionThreads > 1 && R >= 8 ? 2 : 1)
+            let rowPos = self.rowPos, rowSlot = self.rowSlot, qkv = self.qkv!, atty = self.atty!, scoreBase = scores.base
+            let attend = { (part: Int) in
+                let sc = scoreBase + part * Tm
+                for r in parts[part] {
                     let n = rowPos[r] + 1
-                    let kb = kl + rowSlot[r] * Tm * C, vb = vl + rowSlot[r] * Tm * C
                     for h in 0..<NH {
                         let q = qkv + r * 3 * C + h * hs
-                        for j in 0..<n { sc[j] = dot(q, kb + j * C + h * hs, hs) * scale }
+                        let kb = kl + (rowSlot[r] * NH + h) * Tm * hs
+                        let vb = vl + (rowSlot[r] * NH + h) * Tm * hs
+                        // scores (n) = scale · K[0..<n] · q
+                        for j in 0..<n { sc[j] = dot(q, kb + j * hs, hs) * scale }
                         let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
                         let o = atty + r * C + h * hs
-                        o.update(repeating: 0, count: hs)
-                        for j in 0..<n { axpy(sc[j] * inv, vb + j * C + h * hs, o, hs) }
+                        if hs % 8 == 0 {
+                            // Eight output channels at a time, accumulated in a register over positions.
+                            var c = 0
+                            while c < hs {
+                                var acc = SIMD8<Float>(repeating: 0)
+                                for j in 0..<n { acc += sc[j] * load8(vb + j * hs + c) }
+                                UnsafeMutableRawPointer(o + c).storeBytes(of: acc * inv, as: SIMD8<Float>.self)
+                                c += 8
+                            }
+                        } else {
+                            o.update(repeating: 0, count: hs)
+                            for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
+                        }
                     }
                 }
             }
+            if parts.count > 1 { parallelFor(parts.count, attend) } else { attend(0) }
             matmulForward(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
             residualForward(x, x, tmp, R * C)
             layerNormForward(ln, nil, nil, x, p(lay.ln2w[l]), pOpt(lay.ln2b[l]), R, C)

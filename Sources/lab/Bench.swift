@@ -45,12 +45,15 @@ struct Bench: ParsableCommand {
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
+                // Parts left out are NaN, which plain JSON cannot carry.
+                enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
                 print(String(decoding: try enc.encode(r), as: UTF8.self))
             } else {
                 print(String(format: "%@ %-11d %11.0f  %7.1f  %6.1f (%.1f/%.1f/%.1f)  %14.0f",
                              r.config.padding(toLength: 8, withPad: " ", startingAt: 0) as NSString, r.params, r.trainTokensPerS, r.trainGflops,
                              r.trainStepMedianS * 1e3, r.fwdS * 1e3, r.bwdClipS * 1e3, r.adamwS * 1e3,
                              r.sampleTokensPerS))
+                if wanted.contains("sample") { print(String(format: "         sample call: %.1f ms wall, %.1f ms CPU", r.sampleCallMedianS * 1e3, Benchmark.lastSampleCPU * 1e3)) }
             }
         }
     }
