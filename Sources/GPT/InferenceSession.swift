@@ -24,9 +24,7 @@ public final class InferenceSession {
     // Row buffers (pointers into `work`), sized for rowCapacity rows.
     private var x, ln, qkv, atty, tmp, fch, fchg, lnOut, logitsBuf: UnsafeMutablePointer<Float>!
     private var rowSlot: [Int] = [], rowPos: [Int] = [], rowTok: [Int] = [], outRows: [Int] = []
-    private let scores: FloatBuffer          // (threads, T) attention scratch
-    /// Threads for the attention loop (rows split); BLAS keeps its own thread setting for the matmuls.
-    public var attentionThreads = 1
+    private let scores: FloatBuffer          // (T) attention scratch
 
     public init(model: GPTModel, slots: Int) {
         self.model = model
@@ -35,7 +33,7 @@ public final class InferenceSession {
         lengths = [Int](repeating: 0, count: slots)
         kcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
         vcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
-        scores = FloatBuffer(count: 2 * c.contextLength)
+        scores = FloatBuffer(count: c.contextLength)
     }
 
     /// Forgets every sequence (lengths to 0); the cache memory is reused.
@@ -117,11 +115,10 @@ public final class InferenceSession {
                     (vl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: v + h * hs, count: hs)
                 }
             }
-            let parts = split(R, into: attentionThreads > 1 && R >= 8 ? 2 : 1)
-            let rowPos = self.rowPos, rowSlot = self.rowSlot, qkv = self.qkv!, atty = self.atty!, scoreBase = scores.base
-            let attend = { (part: Int) in
-                let sc = scoreBase + part * Tm
-                for r in parts[part] {
+            // One row attends over its own sequence's cached positions 0...pos.
+            let rowPos = self.rowPos, rowSlot = self.rowSlot, qkv = self.qkv!, atty = self.atty!, sc = scores.base
+            do {
+                for r in 0..<R {
                     let n = rowPos[r] + 1
                     for h in 0..<NH {
                         let q = qkv + r * 3 * C + h * hs
@@ -147,7 +144,6 @@ public final class InferenceSession {
                     }
                 }
             }
-            if parts.count > 1 { parallelFor(parts.count, attend) } else { attend(0) }
             matmulForward(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
             residualForward(x, x, tmp, R * C)
             layerNormForward(ln, nil, nil, x, p(lay.ln2w[l]), pOpt(lay.ln2b[l]), R, C)

@@ -84,58 +84,17 @@ public final class Sampler {
         for g in 0..<groups where sessions[g].slots < members[g].count {
             sessions[g] = InferenceSession(model: model, slots: members[g].count)
         }
-        let sessions = self.sessions
-        out.withUnsafeMutableBufferPointer { res in
-            let results = UncheckedSendable(res)
-            parallelFor(groups) { g in
-                let idx = members[g]
-                let samples = Sampler.decode(prompts: idx.map { prompts[$0] }, rngs: idx.map { rngs[$0] }, sp, sessions[g])
-                for (k, i) in idx.enumerated() { results.value[i] = samples[k] }
-            }
+        // All groups advance one token per fork-join, so they read each layer's weights at about the
+        // same time and the second read comes from the shared cache instead of memory.
+        let decoders = (0..<groups).map { g in
+            GroupDecoder(prompts: members[g].map { prompts[$0] }, rngs: members[g].map { rngs[$0] }, sp, sessions[g])
         }
-        return out
-    }
-
-    /// The decode loop for one group of sequences on one session.
-    static func decode(prompts: [[Int]], rngs: [GPTRandom], _ sp: SamplingParameters, _ session: InferenceSession) -> [Sample] {
-        let n = prompts.count, V = session.model.config.vocabSize, ctx = session.model.config.contextLength
-        session.reset()
-        var rngs = rngs
-        var out = [Sample](repeating: Sample(tokens: [], logProbs: [], stopReason: .maxNewTokens), count: n)
-        for i in 0..<n { out[i].tokens.reserveCapacity(sp.maxNewTokens); out[i].logProbs.reserveCapacity(sp.maxNewTokens) }
-        var active = Array(0..<n)
-        var next = [Int](repeating: 0, count: n)
-        var work = [Float](repeating: 0, count: V)
-        var order = [Int](repeating: 0, count: V)
-        var stillActive: [Int] = []
-        stillActive.reserveCapacity(n)
-        var activeTokens: [Int] = []
-        activeTokens.reserveCapacity(n)
-
-        // Prefill every prompt, then decode one token per active sequence per step.
-        var logits = session.append(slots: active, tokens: prompts, logits: .last)
-        while true {
-            stillActive.removeAll(keepingCapacity: true)
-            for (r, s) in active.enumerated() {
-                let row = UnsafeBufferPointer(rebasing: logits[(r * V)..<((r + 1) * V)])
-                let (tok, lp) = Sampler.choose(row, sp, &rngs[s], &work, &order)
-                out[s].tokens.append(tok)
-                out[s].logProbs.append(lp)
-                if let e = sp.eosID, tok == e { out[s].stopReason = .eos; continue }
-                if sp.stopSequences.contains(where: { !$0.isEmpty && out[s].tokens.ends(with: $0) }) {
-                    out[s].stopReason = .stopSequence; continue
-                }
-                if out[s].tokens.count >= sp.maxNewTokens { out[s].stopReason = .maxNewTokens; continue }
-                if prompts[s].count + out[s].tokens.count >= ctx { out[s].stopReason = .contextFull; continue }
-                next[s] = tok
-                stillActive.append(s)
-            }
-            swap(&active, &stillActive)
-            if active.isEmpty { break }
-            activeTokens.removeAll(keepingCapacity: true)
-            for s in active { activeTokens.append(next[s]) }
-            logits = session.appendOne(slots: active, tokens: activeTokens)
+        var running = true
+        while running {
+            parallelFor(groups) { g in decoders[g].advance() }
+            running = decoders.contains { !$0.finished }
         }
+        for g in 0..<groups { for (k, i) in members[g].enumerated() { out[i] = decoders[g].out[k] } }
         return out
     }
 
@@ -200,5 +159,66 @@ extension Array where Element == Int {
         let off = count - suffix.count
         for i in 0..<suffix.count where self[off + i] != suffix[i] { return false }
         return true
+    }
+}
+
+// MARK: - One group's decode loop
+
+/// The decode state of one group of sequences on one session; `advance` runs prefill, then one
+/// token per call for every sequence still active.
+final class GroupDecoder {
+    let prompts: [[Int]]
+    var rngs: [GPTRandom]
+    let sp: SamplingParameters
+    let session: InferenceSession
+    var out: [Sample]
+    private(set) var finished = false
+    private var started = false
+    private var active: [Int], stillActive: [Int] = [], activeTokens: [Int] = []
+    private var next: [Int], work: [Float], order: [Int]
+
+    init(prompts: [[Int]], rngs: [GPTRandom], _ sp: SamplingParameters, _ session: InferenceSession) {
+        let n = prompts.count, V = session.model.config.vocabSize
+        self.prompts = prompts; self.rngs = rngs; self.sp = sp; self.session = session
+        out = [Sample](repeating: Sample(tokens: [], logProbs: [], stopReason: .maxNewTokens), count: n)
+        for i in 0..<n { out[i].tokens.reserveCapacity(sp.maxNewTokens); out[i].logProbs.reserveCapacity(sp.maxNewTokens) }
+        active = Array(0..<n)
+        stillActive.reserveCapacity(n); activeTokens.reserveCapacity(n)
+        next = [Int](repeating: 0, count: n)
+        work = [Float](repeating: 0, count: V)
+        order = [Int](repeating: 0, count: V)
+        finished = n == 0
+    }
+
+    func advance() {
+        if finished { return }
+        let logits: UnsafeBufferPointer<Float>
+        if !started {
+            session.reset()
+            logits = session.append(slots: active, tokens: prompts, logits: .last)
+            started = true
+        } else {
+            activeTokens.removeAll(keepingCapacity: true)
+            for s in active { activeTokens.append(next[s]) }
+            logits = session.appendOne(slots: active, tokens: activeTokens)
+        }
+        let V = session.model.config.vocabSize, ctx = session.model.config.contextLength
+        stillActive.removeAll(keepingCapacity: true)
+        for (r, s) in active.enumerated() {
+            let row = UnsafeBufferPointer(rebasing: logits[(r * V)..<((r + 1) * V)])
+            let (tok, lp) = Sampler.choose(row, sp, &rngs[s], &work, &order)
+            out[s].tokens.append(tok)
+            out[s].logProbs.append(lp)
+            if let e = sp.eosID, tok == e { out[s].stopReason = .eos; continue }
+            if sp.stopSequences.contains(where: { !$0.isEmpty && out[s].tokens.ends(with: $0) }) {
+                out[s].stopReason = .stopSequence; continue
+            }
+            if out[s].tokens.count >= sp.maxNewTokens { out[s].stopReason = .maxNewTokens; continue }
+            if prompts[s].count + out[s].tokens.count >= ctx { out[s].stopReason = .contextFull; continue }
+            next[s] = tok
+            stillActive.append(s)
+        }
+        swap(&active, &stillActive)
+        finished = active.isEmpty
     }
 }
