@@ -2,6 +2,7 @@
 import ArgumentParser
 import Foundation
 import GPT
+import RL
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,8 +18,8 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "BLAS threads.")
     var threads = 2
 
-    @Option(name: .long, help: "Parts to measure: train, sample, peak (comma-separated).")
-    var parts = "train,sample,peak"
+    @Option(name: .long, help: "Parts to measure: train, sample, peak, grpo, gemms (comma-separated).")
+    var parts = "train,sample,peak,grpo"
 
     func run() throws {
         BLAS.setThreads(threads)
@@ -27,6 +28,7 @@ struct Bench: ParsableCommand {
             switch name {
             case "tiny": setups.append(.tiny)
             case "small": setups.append(.small)
+            case "grpo-tiny": continue
             default: throw ValidationError("unknown config \(name); hint: use tiny or small")
             }
         }
@@ -54,6 +56,17 @@ struct Bench: ParsableCommand {
                              r.trainStepMedianS * 1e3, r.fwdS * 1e3, r.bwdClipS * 1e3, r.adamwS * 1e3,
                              r.sampleTokensPerS))
                 if wanted.contains("sample") { print(String(format: "         sample call: %.1f ms wall, %.1f ms CPU", r.sampleCallMedianS * 1e3, Benchmark.lastSampleCPU * 1e3)) }
+            }
+        }
+        if wanted.contains("grpo") {
+            let g = try GRPOBenchmark.run()
+            if json {
+                let enc = JSONEncoder()
+                enc.outputFormatting = [.sortedKeys]
+                print(String(decoding: try enc.encode(g), as: UTF8.self))
+            } else {
+                print(String(format: "grpo-tiny: %.3f s/step, %.0f completions/s, %.0f completion tokens/s (mean length %.1f)",
+                             g.stepS, g.completionsPerS, g.completionTokensPerS, g.meanCompletionLength))
             }
         }
     }
