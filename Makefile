@@ -12,8 +12,8 @@ TEST_FLAGS = -c release -Xswiftc -enable-testing --no-parallel
 deps:
 	@scripts/install-deps
 
-# The main job. Until `lab train` lands (issue 4) it generates problems with worked solutions
-# and grades them with the verifier.
+# The main job. Until a base model ships in checkpoints/base (which `lab train` starts from) it
+# generates problems with worked solutions and grades them with the verifier.
 train: deps
 	$(SWIFT) build -c release --product lab
 	.build/release/lab problems generate --family mul --difficulty 3 --count 5 --seed 7 --responses full \
