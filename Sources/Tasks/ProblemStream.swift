@@ -82,6 +82,41 @@ public struct Curriculum: Sendable, Codable, Equatable {
 
     public init(entries: [Entry]) { self.entries = entries }
 
+    /// Parses `add:1-6,mul:1-3@2`: families, optional LOW-HIGH difficulties (default: the
+    /// standard ones) and optional weights (default 1).
+    public init(spec: String) throws(InputFileError) {
+        func fail(_ item: Substring, _ why: String) -> InputFileError {
+            InputFileError(path: "curriculum", message: "cannot read \"\(item)\": \(why)")
+        }
+        var entries: [Entry] = []
+        for item in spec.split(separator: ",") {
+            let pieces = item.split(separator: "@", omittingEmptySubsequences: false)
+            let parts = pieces[0].split(separator: ":", omittingEmptySubsequences: false)
+            guard pieces.count <= 2, parts.count <= 2, let family = Family(rawValue: String(parts[0])) else {
+                throw fail(item, "expected FAMILY[:LOW-HIGH][@WEIGHT], FAMILY one of \(Family.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let weight = pieces.count == 2 ? Double(pieces[1]) : 1, weight >= 0, weight.isFinite else {
+                throw fail(item, "the weight after @ must be a number ≥ 0")
+            }
+            var range = family.standardDifficulties
+            if parts.count == 2 {
+                let bounds = parts[1].split(separator: "-", omittingEmptySubsequences: false).compactMap { Int($0) }
+                guard bounds.count == 1 || bounds.count == 2, bounds[0] <= bounds.last! else {
+                    throw fail(item, "difficulties must be LOW-HIGH with LOW ≤ HIGH")
+                }
+                range = bounds[0]...bounds.last!
+            }
+            guard family.difficulties.contains(range.lowerBound), family.difficulties.contains(range.upperBound) else {
+                throw fail(item, "\(family.rawValue) difficulties lie in \(family.difficulties)")
+            }
+            entries.append(Entry(family: family, difficulties: range, weight: weight))
+        }
+        guard !entries.isEmpty, entries.contains(where: { $0.weight > 0 }) else {
+            throw InputFileError(path: "curriculum", message: "needs at least one family with a positive weight")
+        }
+        self.init(entries: entries)
+    }
+
     /// Every family over its standard difficulties, equal weights.
     public static let standard = Curriculum(entries: Family.allCases.map {
         Entry(family: $0, difficulties: $0.standardDifficulties)

@@ -29,10 +29,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
-        let loaded: LoadedCheckpoint
-        do { loaded = try Checkpoint.load(from: checkpoint) } catch {
-            throw CLIError(message: "error: \(error)", hint: "a checkpoint directory holds model.safetensors and meta.json")
-        }
+        let loaded = try CLIError.loadCheckpoint(checkpoint)
         let policy = Policy(loaded)
         let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0,
                                           maxNewTokens: maxLength ?? loaded.model.config.contextLength)

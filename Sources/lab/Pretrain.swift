@@ -70,17 +70,17 @@ struct Pretrain: ParsableCommand {
 /// Decodes `type` from a JSON file; fields absent from the file keep the values of `defaults`.
 func loadJSON<T: Codable>(_ type: T.Type, from path: String, overriding defaults: T) throws -> T {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw CLIError(message: "error: cannot read \(path)", hint: "--config takes a JSON file")
+        throw CLIError(message: "cannot read \(path)", hint: "--config takes a JSON file")
     }
     do {
         // Merge: defaults as a JSON object, the file's keys on top.
         let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as? [String: Any] ?? [:]
         guard let over = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CLIError(message: "error: \(path): expected a JSON object", hint: "see README for the fields")
+            throw CLIError(message: "\(path): expected a JSON object", hint: "see README for the fields")
         }
         let unknown = Set(over.keys).subtracting(base.keys)
         guard unknown.isEmpty else {
-            throw CLIError(message: "error: \(path): unknown field(s) \(unknown.sorted().joined(separator: ", "))",
+            throw CLIError(message: "\(path): unknown field(s) \(unknown.sorted().joined(separator: ", "))",
                            hint: "known fields: \(base.keys.sorted().joined(separator: ", "))")
         }
         let merged = base.merging(over) { _, new in new }
@@ -88,7 +88,7 @@ func loadJSON<T: Codable>(_ type: T.Type, from path: String, overriding defaults
     } catch let e as CLIError {
         throw e
     } catch {
-        throw CLIError(message: "error: \(path): \(error)", hint: "check the field types against README")
+        throw CLIError(message: "\(path): \(error)", hint: "check the field types against README")
     }
 }
 

@@ -29,13 +29,10 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         guard let problem = Problem(question: question) else {
-            throw CLIError(message: "error: cannot tell the family of \"\(question)\"",
+            throw CLIError(message: "cannot tell the family of \"\(question)\"",
                            hint: "write it as a problem file's question: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4")
         }
-        let loaded: LoadedCheckpoint
-        do { loaded = try Checkpoint.load(from: checkpoint) } catch {
-            throw CLIError(message: "error: \(error)", hint: "a checkpoint directory holds model.safetensors and meta.json")
-        }
+        let loaded = try CLIError.loadCheckpoint(checkpoint)
         let policy = Policy(loaded)
         let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0, maxNewTokens: maxLength)
         let rollouts = try policy.rollouts([problem], samplesEach: n, sampling: sampling, seed: seed, stream: 0)[0]

@@ -86,39 +86,14 @@ struct Train: ParsableCommand {
         if let stepWeight { p.rewards.steps = stepWeight }
         if maskTruncated { p.maskTruncated = true }
         if skipZeroVariance { p.skipZeroVarianceGroups = true }
-        if let families { p.curriculum = try Self.curriculum(families) }
+        if let families {
+            do { p.curriculum = try Curriculum(spec: families) } catch { throw ValidationError("--families: \(error)") }
+        }
         if let evalEvery { p.evalEvery = evalEvery }
         if let samplesEvery { p.samplesEvery = samplesEvery }
         if let saveEvery { p.saveEvery = saveEvery }
         do { try p.validate() } catch { throw ValidationError("\(error)") }
         return p
-    }
-
-    /// `add:1-6,mul:1-3@2` → curriculum entries.
-    static func curriculum(_ spec: String) throws -> Curriculum {
-        var entries: [Curriculum.Entry] = []
-        for item in spec.split(separator: ",") {
-            let (body, weightText) = item.contains("@")
-                ? (item.split(separator: "@")[0], String(item.split(separator: "@")[1])) : (item, "1")
-            let parts = body.split(separator: ":")
-            guard let family = Family(rawValue: String(parts[0])), let weight = Double(weightText), weight >= 0 else {
-                throw ValidationError("--families: cannot read \"\(item)\"; expected FAMILY[:LOW-HIGH][@WEIGHT] with FAMILY one of \(Family.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            var range = family.standardDifficulties
-            if parts.count == 2 {
-                let bounds = parts[1].split(separator: "-").compactMap { Int($0) }
-                guard bounds.count == 1 || bounds.count == 2, bounds[0] <= bounds.last! else {
-                    throw ValidationError("--families: \"\(item)\" needs LOW-HIGH difficulties")
-                }
-                range = bounds[0]...bounds.last!
-            }
-            guard family.difficulties.contains(range.lowerBound), family.difficulties.contains(range.upperBound) else {
-                throw ValidationError("--families: \(family.rawValue) difficulties must lie in \(family.difficulties)")
-            }
-            entries.append(.init(family: family, difficulties: range, weight: weight))
-        }
-        guard !entries.isEmpty else { throw ValidationError("--families is empty") }
-        return Curriculum(entries: entries)
     }
 
     func run() throws {
@@ -137,13 +112,13 @@ struct Train: ParsableCommand {
         } catch let e as ValidationError {
             throw e
         } catch {
-            throw CLIError(message: "error: \(error)", hint: "lab train --help lists the options; README \"Training\" explains them")
+            throw CLIError(message: "\(error)", hint: "lab train --help lists the options; README \"Training\" explains them")
         }
         signal(SIGINT) { _ in interruptRequested = true }
         do {
             try trainer.train(shouldStop: { interruptRequested }) { say($0) }
         } catch let e as TrainingError {
-            throw CLIError(message: "error: \(e)", hint: "try a lower --lr; the last good checkpoint is kept: --resume \(trainer.run.path) continues from it")
+            throw CLIError(message: "\(e)", hint: "try a lower --lr; the last good checkpoint is kept: --resume \(trainer.run.path) continues from it")
         }
         say("done: \(trainer.run.path)")
     }

@@ -64,6 +64,15 @@ struct HeldoutTests {
         #expect((2800...3200).contains(adds))
     }
 
+    @Test func curriculumSpecsParse() throws {
+        let c = try Curriculum(spec: "add:1-6,mul:2@3,countdown")
+        #expect(c.entries == [.init(family: .add, difficulties: 1...6), .init(family: .mul, difficulties: 2...2, weight: 3),
+                              .init(family: .countdown, difficulties: 3...4)])
+        for bad in ["", "pow", "mul@", "mul:", "mul:3-1", "mul:1-99", "add@-1", "add@0", "@", "add:1-2:3"] {
+            #expect(throws: InputFileError.self, "\(bad)") { try Curriculum(spec: bad) }
+        }
+    }
+
     @Test func sha256KnownVectors() {
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
