@@ -33,7 +33,7 @@ extension Rational {
         if negative { i = 1 }
         let intStart = i
         while i < bytes.count, isDigit(bytes[i]) { i += 1 }
-        guard i > intStart else { throw Self.unexpected(bytes, at: i, in: text) }
+        guard i > intStart else { throw Self.unexpected(bytes, at: i) }
         let whole = Array(bytes[intStart..<i])
         var value: Rational
         if i == bytes.count {
@@ -41,13 +41,13 @@ extension Rational {
         } else {
             let separator = bytes[i]
             guard separator == UInt8(ascii: "/") || separator == UInt8(ascii: ".") else {
-                throw Self.unexpected(bytes, at: i, in: text)
+                throw Self.unexpected(bytes, at: i)
             }
             i += 1
             let fracStart = i
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
-            guard i > fracStart else { throw Self.unexpected(bytes, at: i, in: text) }
-            guard i == bytes.count else { throw Self.unexpected(bytes, at: i, in: text) }
+            guard i > fracStart else { throw Self.unexpected(bytes, at: i) }
+            guard i == bytes.count else { throw Self.unexpected(bytes, at: i) }
             let tail = Array(bytes[fracStart..<i])
             if separator == UInt8(ascii: "/") {
                 let d = fromDigits(tail)
@@ -83,7 +83,7 @@ extension Rational {
         }
     }
 
-    private static func unexpected<S: StringProtocol>(_ bytes: [UInt8], at i: Int, in text: S) -> NumberLiteralError {
+    private static func unexpected(_ bytes: [UInt8], at i: Int) -> NumberLiteralError {
         guard i < bytes.count else { return .missingDigits(offset: i) }
         // Report the character (not the byte) at that offset.
         let prefix = String(decoding: bytes[..<i], as: UTF8.self)

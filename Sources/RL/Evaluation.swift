@@ -8,7 +8,6 @@ public struct EvalSummary: Sendable {
     public var count = 0
     public var correct = 0
     public var formatOK = 0
-    public var totalLength = 0
     public var truncated = 0
     public var stepsChecked = 0
     public var stepsTrue = 0
@@ -22,7 +21,6 @@ public struct EvalSummary: Sendable {
 
     public mutating func add(_ r: Rollout) {
         count += 1
-        totalLength += r.length
         if r.scored.verdict.isCorrect { correct += 1; correctLength += r.length } else { wrongLength += r.length }
         if r.scored.formatOK { formatOK += 1 }
         if r.truncated { truncated += 1 }
@@ -37,7 +35,8 @@ public struct EvalSummary: Sendable {
     static func ratio(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
     public var accuracy: Double? { Self.ratio(correct, count) }
     public var formatRate: Double? { Self.ratio(formatOK, count) }
-    public var meanLength: Double? { Self.ratio(totalLength, count) }
+    public var meanLength: Double? { Self.ratio(correctLength + wrongLength, count) }
+    public var truncatedRate: Double? { Self.ratio(truncated, count) }
     public var meanCorrectLength: Double? { Self.ratio(correctLength, correct) }
     public var meanWrongLength: Double? { Self.ratio(wrongLength, count - correct) }
     public var stepAccuracy: Double? { Self.ratio(stepsTrue, stepsChecked) }

@@ -89,9 +89,9 @@ public final class GRPOTrainer {
             throw ParameterError(message: "\(dir.checkpoint(step: last)) has no optimizer.safetensors; cannot resume exactly")
         }
         let parts = (loaded.meta.extras["stream"] ?? "").split(separator: ",").compactMap { Int($0) }
-        guard parts.count == 3 else { throw ParameterError(message: "\(dir.checkpoint(step: last))/meta.json has no stream state") }
+        guard parts.count == 2 else { throw ParameterError(message: "\(dir.checkpoint(step: last))/meta.json has no stream state") }
         let stream = ProblemStream(seed: config.grpo.seed, curriculum: config.grpo.curriculum, excluding: heldout,
-                                   resumeAt: (parts[0], parts[1], parts[2]))
+                                   draws: parts[0], skipped: parts[1])
         func kept(_ file: String) -> [String] {
             let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").map(String.init).filter { line in
@@ -200,10 +200,9 @@ public final class GRPOTrainer {
 
     /// Weights, optimizer state and stream position, atomically, at `step_NNNNNN/`.
     public func save() throws {
-        let st = stream.state
         var meta = CheckpointMeta(config: policy.model.config, vocabulary: policy.tokenizer.vocabulary, step: step,
                                   seed: p.seed, parent: config.base)
-        meta.extras = ["kind": "grpo", "stream": "\(st.position),\(st.draws),\(st.skipped)"]
+        meta.extras = ["kind": "grpo", "stream": "\(stream.draws),\(stream.skipped)"]
         try Checkpoint.save(policy.model, meta: meta, optimizer: optimizer.adam, to: run.checkpoint(step: step))
     }
 
@@ -219,7 +218,6 @@ public final class GRPOTrainer {
 /// One metrics.jsonl record, with TRL's metric names where one exists.
 struct StepMetrics {
     var members: [(String, JSONValue)] = []
-    var line = ""
 
     init(step: Int, rollouts: [Rollout], stats: OptimizationStats, learningRate: Float,
          sampleTime: Double, scoreTime: Double, trainTime: Double) {
@@ -228,26 +226,24 @@ struct StepMetrics {
         let mean = rewards.reduce(0, +) / n
         let std = Advantages.std(rewards)
         let lengths = rollouts.map(\.length)
-        let correct = rollouts.filter { $0.scored.verdict.isCorrect }
-        let wrong = rollouts.filter { !$0.scored.verdict.isCorrect }
-        func avg(_ xs: [Int]) -> JSONValue { xs.isEmpty ? .null : .double(Double(xs.reduce(0, +)) / Double(xs.count)) }
-        let checked = rollouts.reduce(0) { $0 + $1.scored.steps.checked }
-        let stepsTrue = rollouts.reduce(0) { $0 + $1.scored.steps.correct }
+        var summary = EvalSummary()
+        for r in rollouts { summary.add(r) }
+        func v(_ x: Double?) -> JSONValue { x.map { .double($0) } ?? .null }
         let tokens = rollouts.reduce(0) { $0 + $1.responseTokens.count }
         members = [("step", .int(step)), ("reward", .double(mean)), ("reward_std", .double(std))]
         for name in rollouts.first?.scored.reward.components.map(\.name) ?? [] {
             members.append(("rewards/\(name)/mean", .double(rollouts.reduce(0) { $0 + ($1.scored.reward[name] ?? 0) } / n)))
         }
         members += [
-            ("accuracy", .double(Double(correct.count) / n)),
-            ("format_rate", .double(Double(rollouts.filter(\.scored.formatOK).count) / n)),
-            ("reasoning_rate", .double(Double(rollouts.filter(\.reasons).count) / n)),
-            ("completions/mean_length", avg(lengths)),
+            ("accuracy", v(summary.accuracy)),
+            ("format_rate", v(summary.formatRate)),
+            ("reasoning_rate", v(summary.reasoningRate)),
+            ("completions/mean_length", v(summary.meanLength)),
             ("completions/min_length", .int(lengths.min() ?? 0)),
             ("completions/max_length", .int(lengths.max() ?? 0)),
-            ("completions/clipped_ratio", .double(Double(rollouts.filter(\.truncated).count) / n)),
-            ("length/correct_mean", avg(correct.map(\.length))),
-            ("length/wrong_mean", avg(wrong.map(\.length))),
+            ("completions/clipped_ratio", v(summary.truncatedRate)),
+            ("length/correct_mean", v(summary.meanCorrectLength)),
+            ("length/wrong_mean", v(summary.meanWrongLength)),
             ("frac_reward_zero_std", .double(stats.fracZeroStd)),
             ("kl", stats.kl.map { .double($0) } ?? .null),
             ("entropy", .double(stats.entropy)),
@@ -255,16 +251,15 @@ struct StepMetrics {
             ("loss", .double(stats.loss)),
             ("grad_norm", .double(stats.gradNorm)),
             ("learning_rate", .double(Double("\(learningRate)") ?? Double(learningRate))),
-            ("step_accuracy", checked == 0 ? .null : .double(Double(stepsTrue) / Double(checked))),
+            ("step_accuracy", v(summary.stepAccuracy)),
             ("tokens_per_s", .double((Double(tokens) / max(sampleTime + scoreTime + trainTime, 1e-9)).rounded())),
             ("time/sample_s", .double(sampleTime)),
             ("time/score_s", .double(scoreTime)),
             ("time/train_s", .double(trainTime)),
         ]
-        line = JSONValue.object(ordered: members)
     }
 
-    var jsonLine: String { line }
+    var jsonLine: String { JSONValue.object(ordered: members) }
 
     func value(_ key: String) -> Double? { members.first { $0.0 == key }?.1.doubleValue }
 

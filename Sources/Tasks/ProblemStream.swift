@@ -130,11 +130,12 @@ public struct ProblemStream: Sendable {
     public let seed: UInt64
     public let curriculum: Curriculum
     public let excluded: Set<String>
-    /// How many problems the stream has yielded.
-    public private(set) var position: Int = 0
+    /// How many problems were drawn, held-out ones included: the stream's whole state.
+    public private(set) var draws: Int = 0
     /// How many draws were skipped because they were held out.
     public private(set) var skipped: Int = 0
-    private var draws: Int = 0
+    /// How many problems the stream has yielded.
+    public var position: Int { draws - skipped }
 
     public init(seed: UInt64, curriculum: Curriculum = .standard, excluding heldout: [Problem] = []) {
         precondition(!curriculum.entries.isEmpty && curriculum.entries.allSatisfy { $0.weight >= 0 })
@@ -143,15 +144,12 @@ public struct ProblemStream: Sendable {
         self.excluded = Set(heldout.map(\.canonicalKey))
     }
 
-    /// Restores a stream saved with `(position, draws)`.
-    public init(seed: UInt64, curriculum: Curriculum, excluding heldout: [Problem], resumeAt state: (position: Int, draws: Int, skipped: Int)) {
+    /// Restores a stream saved from `draws` and `skipped`.
+    public init(seed: UInt64, curriculum: Curriculum, excluding heldout: [Problem], draws: Int, skipped: Int) {
         self.init(seed: seed, curriculum: curriculum, excluding: heldout)
-        position = state.position
-        draws = state.draws
-        skipped = state.skipped
+        self.draws = draws
+        self.skipped = skipped
     }
-
-    public var state: (position: Int, draws: Int, skipped: Int) { (position, draws, skipped) }
 
     public mutating func next() -> Problem {
         while true {
@@ -168,7 +166,6 @@ public struct ProblemStream: Sendable {
             let d = rng.int(in: entry.difficulties)
             let p = entry.family.problem(difficulty: d, index: draw, seed: seed)
             if excluded.contains(p.canonicalKey) { skipped += 1; continue }
-            position += 1
             return p
         }
     }

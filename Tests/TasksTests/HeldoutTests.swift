@@ -47,10 +47,10 @@ struct HeldoutTests {
         var a = ProblemStream(seed: 9, excluding: HeldoutSet(perFamily: 20).problems)
         var b = a
         for _ in 0..<100 { _ = a.next() }
-        let state = a.state
+        let (draws, skipped) = (a.draws, a.skipped)
         let next = (0..<50).map { _ in a.next() }
         for _ in 0..<100 { _ = b.next() }
-        var resumed = ProblemStream(seed: 9, curriculum: .standard, excluding: HeldoutSet(perFamily: 20).problems, resumeAt: state)
+        var resumed = ProblemStream(seed: 9, curriculum: .standard, excluding: HeldoutSet(perFamily: 20).problems, draws: draws, skipped: skipped)
         #expect((0..<50).map { _ in resumed.next() } == next)
         #expect((0..<50).map { _ in b.next() } == next)
     }
