@@ -78,18 +78,32 @@ func loadJSON<T: Codable>(_ type: T.Type, from path: String, overriding defaults
         guard let over = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw CLIError(message: "\(path): expected a JSON object", hint: "see README for the fields")
         }
-        let unknown = Set(over.keys).subtracting(base.keys)
-        guard unknown.isEmpty else {
-            throw CLIError(message: "\(path): unknown field(s) \(unknown.sorted().joined(separator: ", "))",
-                           hint: "known fields: \(base.keys.sorted().joined(separator: ", "))")
-        }
-        let merged = base.merging(over) { _, new in new }
+        let merged = try merge(over, onto: base, at: path)
         return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: merged))
     } catch let e as CLIError {
         throw e
     } catch {
         throw CLIError(message: "\(path): \(error)", hint: "check the field types against README")
     }
+}
+
+/// The file's keys on top of the defaults; nested objects merge key by key, so
+/// `{"mix": {"full": 1}}` changes one field of `mix`. A key the defaults lack is an error.
+private func merge(_ over: [String: Any], onto base: [String: Any], at path: String, field: String = "") throws -> [String: Any] {
+    let unknown = Set(over.keys).subtracting(base.keys)
+    guard unknown.isEmpty else {
+        throw CLIError(message: "\(path): unknown field(s) \(unknown.sorted().map { field + $0 }.joined(separator: ", "))",
+                       hint: "known fields\(field.isEmpty ? "" : " of " + field.dropLast()): \(base.keys.sorted().joined(separator: ", "))")
+    }
+    var merged = base
+    for (key, value) in over {
+        if let inner = value as? [String: Any], let innerBase = base[key] as? [String: Any], !innerBase.isEmpty {
+            merged[key] = try merge(inner, onto: innerBase, at: path, field: field + key + ".")
+        } else {
+            merged[key] = value
+        }
+    }
+    return merged
 }
 
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {
