@@ -5,7 +5,7 @@ import Exact
 
 enum AddFamily: FamilyGenerator {
     static let difficulties = 1...30
-    static let standardDifficulties = 1...6
+    static let standardDifficulties = 2...4
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
@@ -20,6 +20,12 @@ enum AddFamily: FamilyGenerator {
         let w = max(a.count, b.count)
         return ([Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w)] + lines
                 + ["so \(sum)", "check \(sum)-\(b)=\(a)"]).joined(separator: "\n")
+    }
+
+    /// A column of `Steps.columnAdd`: two digits and a carry.
+    static func drill(rng: inout SeededRandom) -> String? {
+        let x = rng.int(in: 0...9), y = rng.int(in: 0...9), c = rng.int(in: 0...1)
+        return "\(x)+\(y)+\(c)=\(x + y + c)"
     }
 
     /// The two non-negative integer operands of `a op b`.

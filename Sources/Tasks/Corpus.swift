@@ -14,21 +14,30 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     public var full: Double = 0.3
     /// Share of documents with a wrong step and a wrong final answer, as real text has.
     public var wrong: Double = 0.05
+    /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
+    /// are built from, like the tables in a school book. A small model needs each fact seen
+    /// about a hundred times; inside solutions, facts come a few per document.
+    public var drill: Double = 0.3
+    /// Facts per drill sheet.
+    public var drillLines = 24
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
     public init() {}
 }
 
-/// One training document.
+/// One training document: a worked solution to a problem, or a drill sheet.
 public struct CorpusDocument: Sendable {
-    public var problem: Problem
-    public var style: SolutionStyle
+    /// The problem solved; nil for a drill sheet.
+    public var problem: Problem?
+    public var style: SolutionStyle?
     public var isWrong: Bool
+    /// The R1-Zero prompt; empty for a drill sheet.
     public var prompt: String
     public var response: String
     /// Prompt then response: what the model reads.
     public var text: String { prompt + response }
+    public var isDrill: Bool { problem == nil }
 }
 
 /// An endless seeded stream of documents. Document `i` depends only on (seed, mix, i, held-out).
@@ -47,6 +56,7 @@ public struct CorpusStream: Sendable {
     public mutating func next() -> CorpusDocument {
         var rng = SeededRandom(seed: seed, derive: 0x434F_5250_5553, UInt64(position))  // "CORPUS"
         position += 1
+        if rng.chance(mix.drill), let sheet = mix.drillSheet(rng: &rng) { return sheet }
         while true {
             if let d = mix.document(for: problems.next(), rng: &rng) { return d }
         }
@@ -71,6 +81,17 @@ extension CorpusMix {
         let isWrong = rng.chance(wrong)
         if isWrong { response = Corruption.corrupt(response, problem: p, rng: &rng) }
         return CorpusDocument(problem: p, style: style, isWrong: isWrong, prompt: Template.prompt(p.question), response: response)
+    }
+}
+
+extension CorpusMix {
+    /// `drillLines` facts, each from a family of the curriculum drawn by weight; nil when no
+    /// family in the curriculum has drills.
+    func drillSheet(rng: inout SeededRandom) -> CorpusDocument? {
+        let entries = curriculum.entries.filter { $0.weight > 0 && $0.family.hasDrills }
+        guard !entries.isEmpty else { return nil }
+        let lines = (0..<drillLines).compactMap { _ in entries.pick(rng: &rng).family.drill(rng: &rng) }
+        return CorpusDocument(problem: nil, style: nil, isWrong: false, prompt: "", response: lines.joined(separator: "\n"))
     }
 }
 
@@ -102,7 +123,7 @@ enum Corruption {
                     var b = a
                     b[i] = o
                     let text = String(b)
-                    if (try? ExpressionParser().evaluate(text)) != problem.target.map { Rational($0) } { candidates.append(text) }
+                    if (try? ExpressionParser().evaluate(text)) != problem.target.map({ Rational($0) }) { candidates.append(text) }
                 }
             }
             wrong = candidates.isEmpty ? problem.answer + "+1" : candidates[rng.int(in: 0...(candidates.count - 1))]

@@ -1,17 +1,23 @@
 // `mul`: a × b, a-digit by b-digit up to 20 × 20 (difficulty n: the first has n digits, the
 // second 1…n). Full solutions write every one-digit product with its carry, each partial
-// product, their running sum and a check by division.
+// product, their running sum added column by column, and a check by division.
 import Seeds
 import Exact
 
 enum MulFamily: FamilyGenerator {
     static let difficulties = 1...20
-    static let standardDifficulties = 1...3
+    static let standardDifficulties = 2...2
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
         let product = Rational(a)! * Rational(b)!
         return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)*\(b)", answer: product.description)
+    }
+
+    /// A step of `Steps.digitProduct`: digit × digit plus a carry that can occur (at most d − 1).
+    static func drill(rng: inout SeededRandom) -> String? {
+        let d = rng.int(in: 0...9), x = rng.int(in: 0...9), c = rng.int(in: 0...max(0, d - 1))
+        return "\(d)*\(x)+\(c)=\(d * x + c)"
     }
 
     static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
@@ -28,6 +34,13 @@ enum MulFamily: FamilyGenerator {
         }
         var sum = partials[0]
         for partial in partials.dropFirst() {
+            if style == .full {
+                // The running sum is added column by column, as in `add`.
+                let (x, y) = (sum.description, partial.description)
+                let w = max(x.count, y.count)
+                out.append(Steps.pad(x, to: w) + "+" + Steps.pad(y, to: w))
+                out += Steps.columnAdd(x, y).lines
+            }
             out.append("\(sum)+\(partial)=\(sum + partial)")
             sum = sum + partial
         }

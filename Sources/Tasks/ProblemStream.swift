@@ -8,16 +8,17 @@ import Seeds
 public struct HeldoutSet: Sendable {
     public static let defaultSeed: UInt64 = 20_261_122
     public static let defaultPath = "problems/heldout.jsonl"
+    public static let defaultPerFamily = 300
 
     public let seed: UInt64
     public let perFamily: Int
     public let problems: [Problem]
 
-    public init(seed: UInt64 = defaultSeed, perFamily: Int = 210) {
+    public init(seed: UInt64 = defaultSeed, perFamily: Int = defaultPerFamily) {
         self.seed = seed
         self.perFamily = perFamily
         var out: [Problem] = []
-        for family in Family.allCases {
+        for family in Family.standard {
             var seen = Set<String>()
             let ds = Array(family.standardDifficulties)
             var index = 0
@@ -43,7 +44,7 @@ public struct HeldoutSet: Sendable {
     /// seed, counts per family and difficulty, sha256 of the file, and the command that remakes it.
     public func manifest(file: String) -> String {
         var counts: [String: JSONValue] = [:]
-        for family in Family.allCases {
+        for family in Family.standard {
             var byDifficulty: [String: JSONValue] = [:]
             for p in problems where p.family == family {
                 byDifficulty[String(p.difficulty)] = .int((byDifficulty[String(p.difficulty)]?.intValue ?? 0) + 1)
@@ -117,10 +118,22 @@ public struct Curriculum: Sendable, Codable, Equatable {
         self.init(entries: entries)
     }
 
-    /// Every family over its standard difficulties, equal weights.
-    public static let standard = Curriculum(entries: Family.allCases.map {
+    /// The standard families over their standard difficulties, equal weights.
+    public static let standard = Curriculum(entries: Family.standard.map {
         Entry(family: $0, difficulties: $0.standardDifficulties)
     })
+}
+
+extension Array where Element == Curriculum.Entry {
+    /// An entry drawn with probability proportional to its weight (one uniform draw).
+    func pick(rng: inout SeededRandom) -> Curriculum.Entry {
+        var u = rng.unit() * reduce(0) { $0 + $1.weight }
+        for e in self {
+            if u < e.weight { return e }
+            u -= e.weight
+        }
+        return self[count - 1]
+    }
 }
 
 /// An endless, seeded stream of training problems that skips every problem whose canonical
@@ -156,13 +169,7 @@ public struct ProblemStream: Sendable {
             let draw = draws
             draws += 1
             var rng = SeededRandom(seed: seed, derive: 0x5354_5245_414D, UInt64(draw))  // "STREAM"
-            let total = curriculum.entries.reduce(0) { $0 + $1.weight }
-            var u = rng.unit() * total
-            var entry = curriculum.entries[curriculum.entries.count - 1]
-            for e in curriculum.entries {
-                if u < e.weight { entry = e; break }
-                u -= e.weight
-            }
+            let entry = curriculum.entries.pick(rng: &rng)
             let d = rng.int(in: entry.difficulties)
             let p = entry.family.problem(difficulty: d, index: draw, seed: seed)
             if excluded.contains(p.canonicalKey) { skipped += 1; continue }

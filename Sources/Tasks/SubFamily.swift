@@ -5,13 +5,20 @@ import Exact
 
 enum SubFamily: FamilyGenerator {
     static let difficulties = 1...30
-    static let standardDifficulties = 1...6
+    static let standardDifficulties = 2...4
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         var a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
         if rng.chance(0.25) { swap(&a, &b) }
         let diff = Rational(a)! - Rational(b)!
         return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)-\(b)", answer: diff.description)
+    }
+
+    /// A column of `Steps.columnSub`: digits and a borrow, the top digit plus ten when borrowing.
+    static func drill(rng: inout SeededRandom) -> String? {
+        let x = rng.int(in: 0...9), y = rng.int(in: 0...9), b = rng.int(in: 0...1)
+        let top = x - y - b < 0 ? x + 10 : x
+        return "\(top)-\(y)-\(b)=\(top - y - b)"
     }
 
     static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {

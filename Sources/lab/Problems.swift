@@ -87,7 +87,7 @@ struct Problems: ParsableCommand {
         var seed: UInt64 = HeldoutSet.defaultSeed
 
         @Option(help: "Problems per family, spread evenly over its standard difficulties.")
-        var perFamily = 210
+        var perFamily = HeldoutSet.defaultPerFamily
 
         @Option(help: "Output JSONL; the manifest goes beside it as <name>.manifest.json.")
         var out = "problems/heldout.jsonl"
