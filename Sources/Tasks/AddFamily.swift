@@ -1,5 +1,6 @@
 // `add`: a + b with n-digit operands, 1 ≤ n ≤ 30 (difficulty n: the first has n digits, the
-// second 1…n). Full solutions add column by column with the carry written in.
+// second 1…n, written with leading zeros to n places so every problem of a difficulty has one
+// layout: a small model finds a digit by its place, not by counting). Full solutions add column by column with the carry written in.
 import Seeds
 import Exact
 
@@ -8,9 +9,9 @@ enum AddFamily: FamilyGenerator {
     static let standardDifficulties = 2...4
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
-        let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        let a = rng.digits(n, allowZero: true), b = Steps.pad(rng.digits(rng.int(in: 1...n), allowZero: true), to: n)
         let sum = Rational(a)! + Rational(b)!
-        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)+\(b)", answer: sum.description)
+        return Draft(shape: Steps.shape(a, b), question: "\(a)+\(b)", answer: sum.description)
     }
 
     static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {

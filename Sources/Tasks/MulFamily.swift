@@ -1,5 +1,5 @@
 // `mul`: a × b, a-digit by b-digit up to 20 × 20 (difficulty n: the first has n digits, the
-// second 1…n). Full solutions write every one-digit product with its carry, each partial
+// second 1…n, zero-padded to n places as in `add`). Full solutions write every one-digit product with its carry, each partial
 // product, their running sum added column by column, and a check by division.
 import Seeds
 import Exact
@@ -9,9 +9,9 @@ enum MulFamily: FamilyGenerator {
     static let standardDifficulties = 2...2
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
-        let a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        let a = rng.digits(n, allowZero: true), b = Steps.pad(rng.digits(rng.int(in: 1...n), allowZero: true), to: n)
         let product = Rational(a)! * Rational(b)!
-        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)*\(b)", answer: product.description)
+        return Draft(shape: Steps.shape(a, b), question: "\(a)*\(b)", answer: product.description)
     }
 
     /// A step of `Steps.digitProduct`: digit × digit plus a carry that can occur (at most d − 1).

@@ -14,6 +14,12 @@ enum Steps {
         return String(d.reversed().map { Character(String($0)) })
     }
 
+    /// `3x2`: the operands' widths without leading zeros (one digit for zero).
+    static func shape(_ a: String, _ b: String) -> String {
+        func width(_ s: String) -> Int { max(1, s.drop { $0 == "0" }.count) }
+        return "\(width(a))x\(width(b))"
+    }
+
     static func pad(_ s: String, to width: Int) -> String {
         String(repeating: "0", count: max(0, width - s.count)) + s
     }

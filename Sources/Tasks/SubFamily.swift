@@ -8,10 +8,10 @@ enum SubFamily: FamilyGenerator {
     static let standardDifficulties = 2...4
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
-        var a = rng.digits(n, allowZero: true), b = rng.digits(rng.int(in: 1...n), allowZero: true)
+        var a = rng.digits(n, allowZero: true), b = Steps.pad(rng.digits(rng.int(in: 1...n), allowZero: true), to: n)
         if rng.chance(0.25) { swap(&a, &b) }
         let diff = Rational(a)! - Rational(b)!
-        return Draft(shape: "\(a.count)x\(b.count)", question: "\(a)-\(b)", answer: diff.description)
+        return Draft(shape: Steps.shape(a, b), question: "\(a)-\(b)", answer: diff.description)
     }
 
     /// A column of `Steps.columnSub`: digits and a borrow, the top digit plus ten when borrowing.

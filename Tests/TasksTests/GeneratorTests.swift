@@ -54,12 +54,15 @@ struct GeneratorTests {
 
     @Test func operandWidthsFollowTheDifficulty() {
         for p in Family.add.problems(difficulty: 30, count: 20, seed: 1) {
-            #expect(p.question.split(separator: "+")[0].count == 30)
+            #expect(p.question.split(separator: "+").map(\.count) == [30, 30])
         }
         for p in Family.mul.problems(difficulty: 20, count: 20, seed: 1) {
             let parts = p.question.split(separator: "*")
-            #expect(parts[0].count == 20 && (1...20).contains(parts[1].count))
+            #expect(parts[0].count == 20 && parts[1].count == 20)
         }
+        // Shorter second operands are there, zero-padded; the id keeps their true width.
+        let short = Family.add.problems(difficulty: 4, count: 40, seed: 1).filter { $0.question.split(separator: "+")[1].hasPrefix("0") }
+        #expect(!short.isEmpty && short.allSatisfy { !$0.id.hasPrefix("add-4x4-") })
         for n in 3...5 {
             for p in Family.countdown.problems(difficulty: n, count: 30, seed: 1) {
                 #expect(p.numbers?.count == n)
