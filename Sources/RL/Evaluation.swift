@@ -1,5 +1,6 @@
-// Accuracy, format rate and response length over a set of problems, overall, per family and
-// per response style (reasoning written out or not).
+// Accuracy, format rate and response length over a set of problems, overall, per family, per
+// difficulty and per response style (reasoning written out or not); with k responses per
+// problem also mean@k, pass@k and maj@k.
 import GPT
 import Tasks
 
@@ -16,8 +17,23 @@ public struct EvalSummary: Sendable {
     public var reasoningCorrect = 0
     public var correctLength = 0
     public var wrongLength = 0
+    /// Problems added with `add(group:)`, the sum of their unbiased pass@k estimates (k = the
+    /// group's size) and how many of them the majority answer solves.
+    public var problems = 0
+    public var passAtKSum = 0.0
+    public var majorityCorrect = 0
 
     public init() {}
+
+    /// All responses to one problem: counts each response, and the problem's pass@k and maj@k
+    /// with k = `group.count`.
+    public mutating func add(group: [Rollout]) {
+        guard !group.isEmpty else { return }
+        for r in group { add(r) }
+        problems += 1
+        passAtKSum += PassAtK.estimate(n: group.count, c: group.filter(\.scored.verdict.isCorrect).count, k: group.count)
+        if AnswerKey.majority(group)?.correct == true { majorityCorrect += 1 }
+    }
 
     public mutating func add(_ r: Rollout) {
         count += 1
@@ -45,38 +61,47 @@ public struct EvalSummary: Sendable {
     public var reasoningAccuracy: Double? { Self.ratio(reasoningCorrect, reasoning) }
     /// Accuracy of the responses that answer without reasoning.
     public var directAccuracy: Double? { Self.ratio(correct - reasoningCorrect, count - reasoning) }
+    /// Mean over problems of the unbiased pass@k (k responses each); with k = 1 the accuracy.
+    public var passAtK: Double? { problems == 0 ? nil : passAtKSum / Double(problems) }
+    /// Fraction of problems whose majority answer is correct.
+    public var majorityAccuracy: Double? { Self.ratio(majorityCorrect, problems) }
 }
 
-/// A summary overall and per family.
+/// A summary overall, per family and per (family, difficulty).
 public struct Evaluation: Sendable {
     public var overall = EvalSummary()
     public var byFamily: [Family: EvalSummary] = [:]
+    /// Difficulty knobs differ between families, so difficulties are broken down within each.
+    public var byDifficulty: [Family: [Int: EvalSummary]] = [:]
 
+    /// `rollouts[i]` holds every response to problem i.
     public init(_ rollouts: [[Rollout]]) {
         for group in rollouts {
-            for r in group {
-                overall.add(r)
-                byFamily[r.problem.family, default: EvalSummary()].add(r)
-            }
+            guard let p = group.first?.problem else { continue }
+            overall.add(group: group)
+            byFamily[p.family, default: EvalSummary()].add(group: group)
+            byDifficulty[p.family, default: [:]][p.difficulty, default: EvalSummary()].add(group: group)
         }
     }
 
-    /// A plain-text table: one row per family and one for all.
-    public var table: String {
-        func pct(_ x: Double?) -> String { x.map { String(Int(($0 * 100).rounded())) + "%" } ?? "-" }
-        func num(_ x: Double?) -> String { x.map { String(Int($0.rounded())) } ?? "-" }
-        var rows = [["family", "n", "accuracy", "format", "length", "reasoning", "acc(reasoning)", "acc(direct)", "steps true"]]
-        let families = Family.allCases.filter { byFamily[$0] != nil }
-        for (name, s) in families.map({ ($0.rawValue, byFamily[$0]!) }) + [("all", overall)] {
-            rows.append([name, String(s.count), pct(s.accuracy), pct(s.formatRate), num(s.meanLength), pct(s.reasoningRate),
-                         pct(s.reasoningAccuracy), pct(s.directAccuracy), pct(s.stepAccuracy)])
+    /// The breakdown in reading order: each family followed by its difficulties, then all.
+    /// (nil, nil) is the row of all problems.
+    public var rows: [(family: Family?, difficulty: Int?)] {
+        var out: [(Family?, Int?)] = []
+        for f in Family.allCases where byFamily[f] != nil {
+            out.append((f, nil))
+            out += (byDifficulty[f] ?? [:]).keys.sorted().map { (f, $0) }
         }
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max()! }
-        return rows.map { row in
-            row.enumerated().map { c, cell in
-                c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[c] - cell.count) + cell
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        return out + [(nil, nil)]
     }
+
+    /// The summary of one row of `rows`.
+    public func summary(family: Family?, difficulty: Int?) -> EvalSummary? {
+        guard let family else { return overall }
+        guard let difficulty else { return byFamily[family] }
+        return byDifficulty[family]?[difficulty]
+    }
+
+    /// A plain-text table of one pass: a row per family, per difficulty and one for all.
+    public var table: String { EvalTables.breakdown(greedy: self, sampled: nil, k: 1) }
 }

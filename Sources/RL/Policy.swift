@@ -54,9 +54,11 @@ public final class Policy {
     /// `samplesEach` responses to every problem, sampled in batches of at most `batch`
     /// sequences. Response j of problem i draws from the stream (seed, stream, i, j), so a
     /// logged trace can be regenerated alone. Responses stop at EOS, at `</answer>`, or at
-    /// `maxNewTokens` (or the context's end).
+    /// `maxNewTokens` (or the context's end). `progress` hears (responses done, responses in
+    /// all) after each batch.
     public func rollouts(_ problems: [Problem], samplesEach: Int, sampling: SamplingParameters,
-                         seed: UInt64, stream: UInt64, batch: Int = 64) throws -> [[Rollout]] {
+                         seed: UInt64, stream: UInt64, batch: Int = 64,
+                         progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [[Rollout]] {
         var sp = sampling
         sp.eosID = tokenizer.eosID
         sp.stopSequences = [stop]
@@ -85,6 +87,7 @@ public final class Policy {
                                           scored: scorer.score(text, for: p)))
             }
             scoreTime += clock.now - t0
+            progress(start + chunk.count, jobs.count)
         }
         lastTimings = (sampleTime / .seconds(1), scoreTime / .seconds(1))
         return out

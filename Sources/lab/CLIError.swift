@@ -17,10 +17,25 @@ struct CLIError: Error, CustomStringConvertible {
         }
     }
 
+    /// Runs `body`, turning an error about a checkpoint or run directory into a message with a hint.
+    static func runInput<T>(_ body: () throws(InputFileError) -> T,
+                            hint: String = "pass a checkpoint directory (with meta.json) or a run directory written by lab train") throws -> T {
+        do { return try body() } catch { throw CLIError(message: "\(error)", hint: hint) }
+    }
+
     /// Loads a checkpoint directory, turning its typed error into a message with a hint.
     static func loadCheckpoint(_ path: String) throws -> LoadedCheckpoint {
         do { return try Checkpoint.load(from: path) } catch {
             throw CLIError(message: "\(error)", hint: "a checkpoint directory holds model.safetensors and meta.json")
         }
+    }
+
+    /// A problem from a question typed on the command line.
+    static func problem(question: String) throws -> Problem {
+        guard let p = Problem(question: question) else {
+            throw CLIError(message: "cannot tell the family of \"\(question)\"",
+                           hint: "write it as a problem file's question: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4")
+        }
+        return p
     }
 }

@@ -1,4 +1,5 @@
-// `lab eval`: accuracy, format rate and response length of a checkpoint on held-out problems.
+// `lab eval`: checkpoints on held-out problems: greedy pass@1, and with k samples mean@k, pass@k
+// and maj@k; format rate, response lengths and step accuracy, per family and per difficulty.
 import ArgumentParser
 import Foundation
 import GPT
@@ -7,19 +8,31 @@ import Tasks
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a checkpoint on held-out problems (default: greedy pass@1).")
+        abstract: "Evaluate checkpoints on held-out problems: greedy pass@1; mean@k, pass@k and maj@k with --samples k.",
+        discussion: """
+        CHECKPOINT is a checkpoint directory or a run directory, which stands for all its step_NNNNNN/ checkpoints \
+        in step order. Greedy pass@1 is always measured; --samples k (k > 1) adds k responses per problem sampled \
+        at --temperature (default 1, the policy's own distribution): mean@k is their mean accuracy, pass@k the \
+        unbiased estimate that one of k is correct, maj@k the accuracy of the majority answer (answers compared \
+        exactly as values; ties go to the answer given first). Format rate, lengths, reasoning share and step \
+        accuracy are of the greedy responses. One checkpoint prints a table per family and difficulty; several \
+        print a row each. Progress and speed go to standard error.
+        """)
 
-    @Argument(help: "Checkpoint directory.")
-    var checkpoint: String
+    @Argument(help: "Checkpoint directories or run directories.")
+    var checkpoints: [String]
 
     @Option(help: "Problems file.")
     var problems = HeldoutSet.defaultPath
 
-    @Option(help: "Samples per problem.")
+    @Option(help: "k: responses sampled per problem for mean@k, pass@k and maj@k (1: greedy pass@1 only).")
     var samples = 1
 
-    @Option(help: "Sampling temperature; 0 is greedy.")
-    var temperature: Float = 0
+    @Option(help: "Temperature of the k samples (default 1).")
+    var temperature: Float?
+
+    @Option(help: "Top-p of the k samples.")
+    var topP: Float = 1
 
     @Option(help: "Seed of the samples.")
     var seed: UInt64 = 0
@@ -27,19 +40,96 @@ struct Eval: ParsableCommand {
     @Option(help: "Most generated characters per response (default: what the context leaves).")
     var maxLength: Int?
 
+    @Option(help: "Sequences sampled together by the batched KV-cache sampler.")
+    var batch = EvalParameters().batch
+
+    @Option(help: "Write the results as a JSON array, one object per checkpoint, to this file.")
+    var json: String?
+
+    @Flag(help: "With several checkpoints, also print each one's table per family and difficulty.")
+    var detail = false
+
+    func validate() throws {
+        if temperature != nil && samples == 1 {
+            throw ValidationError("--temperature sets the temperature of the --samples k pass; add --samples k with k > 1 "
+                                  + "(greedy pass@1 takes no temperature)")
+        }
+    }
+
+    func parameters() throws -> EvalParameters {
+        var p = EvalParameters()
+        p.samples = samples
+        if let temperature { p.temperature = temperature }
+        p.topP = topP
+        p.seed = seed
+        p.maxNewTokens = maxLength
+        p.batch = batch
+        do { try p.validate() } catch { throw ValidationError("\(error)") }
+        return p
+    }
+
     func run() throws {
+        let p = try parameters()
         let set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
-        let loaded = try CLIError.loadCheckpoint(checkpoint)
-        let policy = Policy(loaded)
-        let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0,
-                                          maxNewTokens: maxLength ?? loaded.model.config.contextLength)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let rollouts = try policy.rollouts(set, samplesEach: samples, sampling: sampling, seed: seed, stream: 0)
-        let seconds = (clock.now - start) / .seconds(1)
-        let e = Evaluation(rollouts)
-        print("\(checkpoint) on \(problems): \(set.count) problems × \(samples), temperature \(temperature), "
-              + String(format: "%.1f problems/s", Double(set.count) / seconds))
-        print(e.table)
+        guard !set.isEmpty else {
+            throw CLIError(message: "\(problems): no problems", hint: "expected one JSON problem per line; see README \"Problem format\"")
+        }
+        let paths = try CLIError.runInput { () throws(InputFileError) in try RunDirectory.checkpoints(in: checkpoints) }
+        print("\(problems): \(set.count) problems; greedy pass@1"
+              + (p.samples > 1 ? ", and \(p.samples) samples each at temperature \(p.temperature) (seed \(p.seed))" : ""))
+        let progress = ProgressLine()
+        var results: [CheckpointEvaluation] = []
+        for path in paths {
+            let loaded = try CLIError.loadCheckpoint(path)
+            let r = try CheckpointEvaluation.run(loaded, name: path, problems: set, parameters: p) { e in
+                progress.show("\(path): \(e.pass) \(e.done)/\(e.total) problems, "
+                              + String(format: "%.1f problems/s", Double(e.done) / max(e.seconds, 1e-9)))
+            }
+            progress.clear()
+            let speed = r.problemsPerSecond
+            var line = "\(path): greedy " + String(format: "%.1f s (%.1f problems/s)", r.greedySeconds, speed.greedy)
+            if let s = r.sampledSeconds, let sp = speed.sampled {
+                line += "; \(p.samples) samples " + String(format: "%.1f s (%.1f problems/s)", s, sp)
+            }
+            progress.say(line)
+            results.append(r)
+        }
+        if results.count == 1 || detail {
+            for r in results {
+                if results.count > 1 { print("\n\(r.checkpoint) (step \(r.step))") }
+                print(EvalTables.breakdown(greedy: r.greedy, sampled: r.sampled, k: p.samples))
+            }
+        }
+        if results.count > 1 {
+            if detail { print("") }
+            print(EvalTables.acrossCheckpoints(results))
+        }
+        if let json {
+            try AtomicFile.write(CheckpointEvaluation.jsonArray(results), to: json)
+            progress.say("wrote \(json)")
+        }
+    }
+}
+
+/// Progress on standard error: a line rewritten in place when standard error is a terminal,
+/// nothing otherwise (standard output stays clean for the tables either way).
+final class ProgressLine {
+    let live = isatty(STDERR_FILENO) == 1
+    private var shown = false
+
+    func show(_ text: String) {
+        guard live else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+        shown = true
+    }
+
+    func clear() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); shown = false }
+    }
+
+    /// A permanent line on standard error.
+    func say(_ text: String) {
+        clear()
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -28,10 +28,7 @@ struct SampleCommand: ParsableCommand {
     var maxLength = 256
 
     func run() throws {
-        guard let problem = Problem(question: question) else {
-            throw CLIError(message: "cannot tell the family of \"\(question)\"",
-                           hint: "write it as a problem file's question: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4")
-        }
+        let problem = try CLIError.problem(question: question)
         let loaded = try CLIError.loadCheckpoint(checkpoint)
         let policy = Policy(loaded)
         let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0, maxNewTokens: maxLength)

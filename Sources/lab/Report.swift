@@ -1,0 +1,35 @@
+// `lab report`: one self-contained HTML file of a run's curves and sampled traces.
+import ArgumentParser
+import Foundation
+import RL
+import Tasks
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write a run's report: held-out accuracy and length against step, training curves, sampled traces.",
+        discussion: """
+        One self-contained HTML file (inline SVG and CSS; nothing is fetched, no script runs). \
+        scripts/check-report renders it in headless Chromium and checks the charts.
+        """)
+
+    @Argument(help: "Run directory written by lab train.")
+    var runDirectory: String
+
+    @Option(help: "HTML file to write (default: RUN_DIR/report.html).")
+    var out: String?
+
+    @Option(help: "Traces shown from each of the earliest and the latest step with saved traces.")
+    var traces = ReportParameters().tracesPerStep
+
+    func run() throws {
+        guard traces >= 0 else { throw ValidationError("--traces must be 0 or more") }
+        var p = ReportParameters()
+        p.tracesPerStep = traces
+        let report = try CLIError.runInput({ () throws(InputFileError) in try RunReport.load(RunDirectory(runDirectory), parameters: p) },
+                                           hint: "lab report reads the run directory lab train --out wrote (metrics.jsonl, eval.jsonl, samples/)")
+        let path = out ?? runDirectory + "/report.html"
+        try AtomicFile.write(report.html, to: path)
+        print("wrote \(path)")
+    }
+}

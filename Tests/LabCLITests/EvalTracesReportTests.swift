@@ -1,0 +1,165 @@
+// `lab eval`, `lab traces` and `lab report` as a user runs them, on a tiny checkpoint and run
+// made with `lab pretrain` and `lab train`, and their errors on bad input.
+import Foundation
+import Testing
+import Tasks
+
+/// A temporary directory with a small problems file, a tiny base checkpoint and a two-step run.
+struct TinyLab {
+    let dir = tempPath("tiny")
+    var problems: String { dir + "/problems.jsonl" }
+    var base: String { dir + "/base" }
+    var run: String { dir + "/run" }
+
+    init(withRun: Bool = true) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var lines = try lab(["problems", "generate", "--family", "add", "--difficulty", "1", "--count", "3"]).stdout
+        lines += try lab(["problems", "generate", "--family", "mul", "--difficulty", "2", "--count", "3"]).stdout
+        try lines.write(toFile: problems, atomically: true, encoding: .utf8)
+        let model = #"{"vocabSize": 99, "contextLength": 64, "nLayer": 1, "nHead": 2, "nEmbd": 16, "bias": true}"#
+        try #"{"model": \#(model), "documentsPerStep": 4, "microBatchSize": 4, "steps": 2, "warmupSteps": 1, "evalEvery": 2, "evalDocuments": 8}"#
+            .write(toFile: dir + "/pretrain.json", atomically: true, encoding: .utf8)
+        try check(lab(["pretrain", "--config", dir + "/pretrain.json", "--out", base, "--heldout", problems]))
+        guard withRun else { return }
+        try #"{"evalProblems": 4}"#.write(toFile: dir + "/grpo.json", atomically: true, encoding: .utf8)
+        try check(lab(["train", "--base", base, "--out", run, "--heldout", problems, "--config", dir + "/grpo.json", "--steps", "2",
+                       "--prompts-per-step", "2", "--group-size", "2", "--max-length", "16", "--eval-every", "1",
+                       "--samples-every", "2", "--save-every", "1", "--beta", "0.1"]))
+    }
+
+    func check(_ r: RunResult) throws {
+        if r.status != 0 { throw CLIFixtureError(message: r.stderr) }
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: dir) }
+}
+
+struct CLIFixtureError: Error { var message: String }
+
+struct EvalCLITests {
+    @Test func evalPrintsATableAndWritesTheDocumentedJSON() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let json = t.dir + "/eval.json"
+        let r = try lab(["eval", t.base, "--problems", t.problems, "--samples", "3", "--max-length", "12", "--json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("group") && $0.contains("pass@1") && $0.contains("mean@3") && $0.contains("maj@3") })
+        #expect(lines.contains { $0.hasPrefix("  mul/2") } && lines.last?.hasPrefix("all") == true)
+        #expect(r.stderr.contains("problems/s"))
+        let results = try #require(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)).arrayValue)
+        #expect(results.count == 1)
+        let v = results[0]
+        #expect(v["checkpoint"]?.stringValue == t.base && v["problems"]?.intValue == 6 && v["k"]?.intValue == 3)
+        for key in ["pass@1", "format_rate", "mean@k", "pass@k", "maj@k"] {
+            #expect(v[key]?.doubleValue.map { (0...1).contains($0) } == true, "\(key)")
+        }
+        #expect(v["mean_length"]?.doubleValue != nil)
+        #expect(v["by_family"]?["add"]?["pass@1"] != nil && v["by_family"]?["mul"]?["maj@k"] != nil)
+    }
+
+    @Test func aRunDirectoryGivesARowPerCheckpointInStepOrder() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let r = try lab(["eval", t.base, t.run, "--problems", t.problems, "--max-length", "12"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = r.stdout.split(separator: "\n").map(String.init).filter { $0.hasPrefix(t.base + " ") || $0.hasPrefix(t.run + "/") }
+        #expect(rows.count == 3)
+        #expect(rows[1].hasPrefix(t.run + "/step_000001") && rows[2].hasPrefix(t.run + "/step_000002"))
+    }
+
+    @Test func badInputSaysWhatWasExpected() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        // A missing checkpoint, an empty directory.
+        let missing = try lab(["eval", t.dir + "/nothing", "--problems", t.problems])
+        #expect(missing.status != 0 && missing.stderr.contains("\(t.dir)/nothing: no such directory") && missing.stderr.contains("hint:"))
+        try FileManager.default.createDirectory(atPath: t.dir + "/empty", withIntermediateDirectories: true)
+        let empty = try lab(["eval", t.dir + "/empty", "--problems", t.problems])
+        #expect(empty.status != 0 && empty.stderr.contains("\(t.dir)/empty: expected a checkpoint directory (with meta.json) or a run directory"))
+        // A corrupt checkpoint: weights cut short.
+        let corrupt = t.dir + "/corrupt"
+        try FileManager.default.copyItem(atPath: t.base, toPath: corrupt)
+        let weights = try Data(contentsOf: URL(fileURLWithPath: corrupt + "/model.safetensors"))
+        try weights.prefix(weights.count / 2).write(to: URL(fileURLWithPath: corrupt + "/model.safetensors"))
+        let bad = try lab(["eval", corrupt, "--problems", t.problems])
+        #expect(bad.status != 0 && bad.stderr.contains("\(corrupt)/model.safetensors: truncated") && bad.stderr.contains("hint:"))
+        // A problems file with a bad second line.
+        try (String(contentsOfFile: t.problems, encoding: .utf8).split(separator: "\n")[0] + "\n{\"id\": 3}\n")
+            .write(toFile: t.dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+        let line = try lab(["eval", t.base, "--problems", t.dir + "/bad.jsonl"])
+        #expect(line.status != 0 && line.stderr.contains("\(t.dir)/bad.jsonl:2: missing field \"family\""))
+        // --temperature without --samples has nothing to set.
+        #expect(try lab(["eval", t.base, "--temperature", "0.7"]).stderr.contains("--samples k"))
+    }
+}
+
+struct TracesCLITests {
+    @Test func tracesArePlainWhenPipedAndHonourTheFilters() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let r = try lab(["traces", t.base, "--problems", t.problems, "-n", "3", "--family", "mul", "--only", "missing", "--max-length", "12"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("\u{1B}["))
+        let headings = r.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }
+        #expect(headings.count == 3 && headings.allSatisfy { $0.contains("· mul, difficulty 2") })
+        let verdicts = r.stdout.split(separator: "\n").filter { $0.contains("verdict  ") }
+        #expect(verdicts.count == 3 && verdicts.allSatisfy { $0.contains("verdict  missing") })
+        let again = try lab(["traces", t.base, "--problems", t.problems, "-n", "3", "--family", "mul", "--only", "missing", "--max-length", "12"])
+        #expect(again.stdout == r.stdout)
+        let question = try lab(["traces", t.base, "--question", "12*34", "-n", "2", "--max-length", "12"])
+        #expect(question.status == 0 && question.stdout.components(separatedBy: "question  12*34  (answer 408)").count - 1 == 2)
+    }
+
+    @Test func compareAnswersTheSameProblemsWithBoth() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let last = t.run + "/step_000002"
+        let r = try lab(["traces", "--compare", t.base, last, "--problems", t.problems, "-n", "2", "--max-length", "12"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: "── A: \(t.base)").count - 1 == 2)
+        #expect(r.stdout.components(separatedBy: "── B: \(last)").count - 1 == 2)
+        #expect(r.stdout.split(separator: "\n").filter { $0.contains("verdict  ") }.count == 4)
+    }
+
+    @Test func savedTracesOfAStepAndTheirErrors() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let saved = try lab(["traces", t.run, "--step", "2", "-n", "10"])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        // Two prompts × two responses were saved at step 2.
+        #expect(saved.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }.count == 4)
+        #expect(saved.stdout.contains("advantage"))
+        let noStep = try lab(["traces", t.run, "--step", "3"])
+        #expect(noStep.status != 0 && noStep.stderr.contains("\(t.run)/samples/step_000003.jsonl: no traces were saved at step 3")
+                && noStep.stderr.contains("steps with traces: 1, 2"))
+        let runAsCheckpoint = try lab(["traces", t.run])
+        #expect(runAsCheckpoint.status != 0 && runAsCheckpoint.stderr.contains("--step N"))
+        let missing = try lab(["traces", t.dir + "/nothing", "--problems", t.problems])
+        #expect(missing.status != 0 && missing.stderr.contains("\(t.dir)/nothing/meta.json"))
+    }
+}
+
+struct ReportCLITests {
+    @Test func reportWritesOneSelfContainedFile() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let r = try lab(["report", t.run])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: t.run + "/report.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 8)
+        #expect(html.contains("<pre class=\"trace\">"))
+        let out = t.dir + "/elsewhere.html"
+        #expect(try lab(["report", t.run, "--out", out]).status == 0)
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == html)
+    }
+
+    @Test func anEmptyRunDirectoryIsAnError() throws {
+        let dir = tempPath("empty-run")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try lab(["report", dir])
+        #expect(r.status != 0 && r.stderr.contains("\(dir): expected a run directory written by lab train") && r.stderr.contains("hint:"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/report.html"))
+    }
+}

@@ -1,0 +1,185 @@
+// lab eval's maths and records: the unbiased pass@k, majority voting over exact answers, the
+// per-difficulty breakdown and the JSON keys.
+import Foundation
+import Testing
+import GPT
+import Tasks
+@testable import RL
+
+/// A scored rollout of `response` to `problem`, as the policy would return it.
+func rollout(_ problem: Problem, _ response: String) -> Rollout {
+    Rollout(problem: problem, promptTokens: [], responseTokens: [], logProbs: [], response: response, stopReason: .eos,
+            scored: Scorer().score(response, for: problem))
+}
+
+func answer(_ a: String) -> String { "<think></think><answer>\(a)</answer>" }
+
+let mulProblem = Problem(id: "mul-1", family: .mul, difficulty: 2, question: "12*3", answer: "36")
+let divProblem = Problem(id: "div-1", family: .div, difficulty: 1, question: "6/8", answer: "3/4")
+let linearProblem = Problem(id: "lin-1", family: .linear, difficulty: 1, question: "2x+1=11", answer: "5")
+let countdownProblem = Problem(id: "cd-1", family: .countdown, difficulty: 3, question: "make 21 from 1,6,3", answer: "(1+6)*3",
+                               numbers: [1, 6, 3], target: 21)
+
+/// C(n, k) as a Double, directly (fine for the small n of the table).
+func binomial(_ n: Int, _ k: Int) -> Double {
+    k < 0 || k > n ? 0 : (0..<k).reduce(1.0) { $0 * Double(n - $1) / Double($1 + 1) }
+}
+
+struct PassAtKTests {
+    @Test(arguments: [
+        (4, 0, 1), (4, 4, 4), (4, 1, 1), (4, 1, 2), (5, 2, 2), (10, 3, 4), (8, 7, 1), (16, 1, 16), (16, 15, 2), (20, 5, 10),
+    ])
+    func productFormMatchesTheBinomialDefinition(n: Int, c: Int, k: Int) {
+        let direct = 1 - binomial(n - c, k) / binomial(n, k)
+        #expect(abs(PassAtK.estimate(n: n, c: c, k: k) - direct) < 1e-12, "n \(n) c \(c) k \(k)")
+    }
+
+    @Test func passAtOneIsTheFractionCorrect() {
+        for n in 1...12 { for c in 0...n { #expect(abs(PassAtK.estimate(n: n, c: c, k: 1) - Double(c) / Double(n)) < 1e-12) } }
+    }
+
+    @Test func largeNStaysFiniteWhereBinomialsOverflow() {
+        // C(2000, 1000) overflows a Double; the product form does not need it.
+        #expect(binomial(2000, 1000).isInfinite)
+        let p = PassAtK.estimate(n: 2000, c: 1, k: 1000)
+        #expect(abs(p - 0.5) < 1e-12)
+        let q = PassAtK.estimate(n: 2000, c: 3, k: 1000)
+        #expect(q > p && q < 1 && q.isFinite)
+    }
+}
+
+struct MajorityTests {
+    @Test(arguments: [
+        // (problem, answers that must share a key)
+        (divProblem, ["3/4", "6/8", "0.75", " 3/4 "]),
+        (linearProblem, ["5", "x=5", "5/1", "005"]),
+        (countdownProblem, ["(1+6)*3", "3*(6+1)", "(6+1)*3"]),
+        (mulProblem, ["35", "035", "70/2"]),
+    ])
+    func equalAnswersShareAKey(problem: Problem, answers: [String]) {
+        let keys = answers.map { AnswerKey.of(Scorer().score(answer($0), for: problem), family: problem.family) }
+        #expect(keys[0] != nil)
+        #expect(Set(keys).count == 1, "\(keys)")
+    }
+
+    @Test(arguments: [
+        (divProblem, "3/4", "3/5"),
+        (countdownProblem, "(1+6)*3", "(1+6)+3"),      // same numbers, other value
+        (countdownProblem, "(1+6)*3", "7*3"),          // same value, other numbers
+    ])
+    func differentAnswersHaveDifferentKeys(problem: Problem, a: String, b: String) {
+        let ka = AnswerKey.of(Scorer().score(answer(a), for: problem), family: problem.family)
+        let kb = AnswerKey.of(Scorer().score(answer(b), for: problem), family: problem.family)
+        #expect(ka != nil && kb != nil && ka != kb)
+    }
+
+    @Test(arguments: ["<think></think>36", answer("thirty-six"), answer("")])
+    func missingAndMalformedAnswersDoNotVote(response: String) {
+        #expect(AnswerKey.of(Scorer().score(response, for: mulProblem), family: .mul) == nil)
+    }
+
+    @Test(arguments: [
+        // (answers in sample order, majority answer's correctness; nil: no vote)
+        (["36", "35", "35"], false as Bool?),          // the majority outvotes a correct answer
+        (["35", "36", "036", "x"], true),              // 36 and 036 are one answer
+        (["35", "36"], false),                         // a tie goes to the answer given first
+        (["36", "35"], true),
+        (["35", "36", "36", "35"], false),
+        (["x", "", "36"], true),                       // malformed answers do not vote
+        (["x", ""], nil),
+    ])
+    func majorityVote(answers: [String], correct: Bool?) {
+        let group = answers.map { rollout(mulProblem, answer($0)) }
+        #expect(AnswerKey.majority(group)?.correct == correct)
+    }
+}
+
+struct EvalSummaryTests {
+    /// Two mul problems (difficulties 2 and 3) and a div problem, four responses each.
+    var groups: [[Rollout]] {
+        let mul3 = Problem(id: "mul-2", family: .mul, difficulty: 3, question: "123*4", answer: "492")
+        return [
+            ["36", "35", "35", "36"].map { rollout(mulProblem, answer($0)) },   // 2 correct, majority a tie → 36 first
+            ["1", "2", "2", "3"].map { rollout(mul3, answer($0)) },             // none correct
+            ["0.75", "6/8", "1", "x"].map { rollout(divProblem, answer($0)) },  // 2 correct, majority 3/4
+        ]
+    }
+
+    @Test func meanPassAndMajorityAtK() {
+        let e = Evaluation(groups)
+        #expect(e.overall.problems == 3 && e.overall.count == 12)
+        #expect(e.overall.accuracy == 4.0 / 12)                                  // mean@4
+        #expect(abs(e.overall.passAtK! - 2.0 / 3) < 1e-12)                       // n = k = 4: solved by any sample
+        #expect(abs(e.overall.majorityAccuracy! - 2.0 / 3) < 1e-12)
+        #expect(e.byFamily[.mul]?.problems == 2 && e.byFamily[.mul]?.majorityAccuracy == 0.5)
+        #expect(e.byDifficulty[.mul]?[2]?.passAtK == 1 && e.byDifficulty[.mul]?[3]?.passAtK == 0)
+        #expect(e.byDifficulty[.div]?[1]?.count == 4)
+        #expect(e.rows.map { "\($0.family?.rawValue ?? "all")/\($0.difficulty ?? 0)" } == ["mul/0", "mul/2", "mul/3", "div/0", "div/1", "all/0"])
+    }
+
+    @Test func withOneResponseEachTheEstimatesAreTheAccuracy() {
+        let e = Evaluation(groups.map { [$0[0]] })
+        #expect(e.overall.passAtK == e.overall.accuracy && e.overall.majorityAccuracy == e.overall.accuracy)
+    }
+
+    @Test func breakdownTableHasARowPerFamilyAndDifficulty() {
+        let e = Evaluation(groups)
+        let lines = EvalTables.breakdown(greedy: e, sampled: e, k: 4).split(separator: "\n")
+        #expect(lines[0].contains("mean@4") && lines[0].contains("pass@4") && lines[0].contains("maj@4"))
+        #expect(lines.count == 7)
+        #expect(lines.contains { $0.hasPrefix("  mul/3") } && lines.last!.hasPrefix("all"))
+        #expect(!EvalTables.breakdown(greedy: e, sampled: nil, k: 1).contains("mean@"))
+    }
+}
+
+struct CheckpointEvaluationTests {
+    /// A tiny random model at step 7, saved and loaded as `lab eval` loads it.
+    func tinyCheckpoint() throws -> LoadedCheckpoint {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-eval-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let tokenizer = try CharTokenizer()
+        let model = try GPTModel(config: GPTConfig(vocabSize: tokenizer.vocabSize, contextLength: 64, nLayer: 1, nHead: 2, nEmbd: 16), seed: 3)
+        try Checkpoint.save(model, meta: CheckpointMeta(config: model.config, vocabulary: tokenizer.vocabulary, step: 7), to: dir)
+        return try Checkpoint.load(from: dir)
+    }
+
+    @Test func jsonHasTheDocumentedKeysAndFractions() throws {
+        var p = EvalParameters()
+        p.samples = 3
+        p.maxNewTokens = 12
+        var progress: [Int] = []
+        let r = try CheckpointEvaluation.run(try tinyCheckpoint(), name: "ckpt", problems: Array(heldoutSample.prefix(9)), parameters: p) {
+            progress.append($0.done)
+        }
+        #expect(progress.last == 9)
+        let v = try JSONValue.parse("[" + r.jsonObject + "]").arrayValue![0]
+        #expect(v["checkpoint"]?.stringValue == "ckpt" && v["step"]?.intValue == 7 && v["problems"]?.intValue == 9 && v["k"]?.intValue == 3)
+        for key in ["pass@1", "format_rate", "mean@k", "pass@k", "maj@k"] {
+            let x = try #require(v[key]?.doubleValue, "\(key)")
+            #expect((0...1).contains(x), "\(key)")
+        }
+        #expect(v["mean_length"]?.doubleValue != nil)
+        let families = Set(heldoutSample.prefix(9).map(\.family.rawValue))
+        guard case let .object(byFamily)? = v["by_family"] else { Issue.record("no by_family"); return }
+        #expect(Set(byFamily.keys) == families)
+        for (_, f) in byFamily {
+            for key in ["problems", "pass@1", "format_rate", "mean_length", "mean@k", "pass@k", "maj@k"] { #expect(f[key] != nil, "\(key)") }
+        }
+        #expect(v["by_difficulty"]?[heldoutSample[0].family.rawValue]?[String(heldoutSample[0].difficulty)]?["pass@1"] != nil)
+
+        var greedyOnly = p
+        greedyOnly.samples = 1
+        let g = try JSONValue.parse(try CheckpointEvaluation.run(try tinyCheckpoint(), name: "c", problems: Array(heldoutSample.prefix(3)),
+                                                                 parameters: greedyOnly).jsonObject)
+        #expect(g["k"] == nil && g["mean@k"] == nil && g["pass@1"] != nil)
+    }
+
+    @Test func invalidParametersAreRejected() {
+        var p = EvalParameters()
+        p.temperature = 0
+        #expect(throws: ParameterError.self) { try p.validate() }
+        p = EvalParameters()
+        p.samples = 0
+        #expect(throws: ParameterError.self) { try p.validate() }
+    }
+}

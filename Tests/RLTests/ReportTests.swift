@@ -1,0 +1,90 @@
+// The HTML report: a chart per metric group, traces from early and late steps, escaping, and
+// errors on bad run directories.
+import Foundation
+import Testing
+import Tasks
+@testable import RL
+
+struct ReportTests {
+    /// A run directory written by hand: four steps of metrics (KL never logged), evaluations at
+    /// steps 0 and 4, traces saved at steps 1 and 4 (one response with HTML in it).
+    func makeRun() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-\(UUID().uuidString)").path
+        var metrics = ""
+        for s in 1...4 {
+            metrics += #"{"step": \#(s), "reward": \#(0.1 * Double(s)), "accuracy": \#(0.05 * Double(s)), "format_rate": 0.5, "completions/mean_length": \#(40 + 10 * s), "length/correct_mean": \#(s == 2 ? "null" : "60"), "length/wrong_mean": 40, "completions/clipped_ratio": 0.1, "frac_reward_zero_std": 0.5, "kl": null, "entropy": 1.2}"# + "\n"
+        }
+        try AtomicFile.write(metrics, to: dir + "/metrics.jsonl")
+        try AtomicFile.write(#"{"step": 0, "pass@1": 0.1, "mul/pass@1": 0.2, "mean_length": 40}"# + "\n"
+                             + #"{"step": 4, "pass@1": 0.3, "mul/pass@1": 0.5, "mean_length": 70}"# + "\n", to: dir + "/eval.jsonl")
+        let run = RunDirectory(dir)
+        let early = [rollout(mulProblem, "<think>12*3=36</think><answer>36</answer>"), rollout(mulProblem, answer("35"))]
+        try AtomicFile.write(early.map { TraceRecord(rollout: $0, advantage: 0, step: 1).jsonLine + "\n" }.joined(), to: run.samples(step: 1))
+        let late = rollout(mulProblem, "<think>a <b> & c</think><answer>36</answer>")
+        try AtomicFile.write(TraceRecord(rollout: late, advantage: 1, step: 4).jsonLine + "\n", to: run.samples(step: 4))
+        try AtomicFile.write("{\"grpo\": {\"note\": \"<i>\"}}\n", to: run.config)
+        return dir
+    }
+
+    @Test func everyMetricGroupHasAChartAndMissingMetricsSaySo() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let html = try RunReport.load(RunDirectory(dir)).html
+        let ids = ["heldout-accuracy", "heldout-length", "reward", "train-length", "kl", "entropy", "truncation", "zero-variance"]
+        #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == ids.count)
+        for id in ids {
+            let chart = try #require(html.components(separatedBy: "data-chart=\"\(id)\"").dropFirst().first?.components(separatedBy: "</svg>").first)
+            if id == "kl" {
+                #expect(chart.contains("data-series=\"0\"") && chart.contains("no values of kl in metrics.jsonl") && !chart.contains("<polyline"))
+            } else {
+                #expect(chart.contains("<polyline class=\"series\""), "\(id)")
+                #expect(!chart.contains("points=\"\""), "\(id)")
+            }
+        }
+        // A missing value breaks the line: correct length at steps 1 and 3-4 is two runs, one with 2 points.
+        let trainLength = html.components(separatedBy: "data-chart=\"train-length\"")[1].components(separatedBy: "</svg>")[0]
+        #expect(trainLength.components(separatedBy: "data-label=\"correct\"").count - 1 == 1)
+        // Held-out accuracy per family when eval.jsonl has it.
+        #expect(html.contains("data-label=\"mul\""))
+    }
+
+    @Test func tracesFromEarlyAndLateStepsAreEscaped() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let html = try RunReport.load(RunDirectory(dir)).html
+        #expect(html.contains("<h3>Step 1 (early)</h3>") && html.contains("<h3>Step 4 (late)</h3>"))
+        #expect(html.components(separatedBy: "<pre class=\"trace\">").count - 1 == 3)
+        #expect(html.contains("a &lt;b&gt; &amp; c") && !html.contains("a <b> & c"))
+        #expect(html.contains("&lt;i&gt;") && !html.contains("<i>\""))      // config.json escaped too
+        #expect(html.contains("<span class=\"claim-true\">12*3=36 ✓</span>"))
+        // Self-contained: nothing fetched.
+        for external in ["src=", "href=", "@import", "url("] { #expect(!html.contains(external), "\(external)") }
+    }
+
+    @Test func pickTakesOneResponsePerProblemBeforeASecond() {
+        let other = Problem(id: "mul-9", family: .mul, difficulty: 1, question: "2*2", answer: "4")
+        let traces = [rollout(mulProblem, answer("1")), rollout(mulProblem, answer("2")), rollout(other, answer("4")),
+                      rollout(other, answer("5"))].map { Trace($0) }
+        let picked = RunReport.pick(traces, 2)
+        #expect(picked.map(\.problem.id) == ["mul-1", "mul-9"])
+        #expect(picked[1].verdict == .correct)
+    }
+
+    @Test func badRunDirectoriesSayWhatWasExpected() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-bad-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        #expect(message { _ = try RunReport.load(RunDirectory(dir)) }.contains("expected a run directory written by lab train"))
+        #expect(message { _ = try RunReport.load(RunDirectory(dir + "/none")) } == "\(dir)/none: no such directory")
+        try AtomicFile.write("{\"step\": 1}\n{\"step\": 2, \n", to: dir + "/metrics.jsonl")
+        #expect(message { _ = try RunReport.load(RunDirectory(dir)) }.hasPrefix("\(dir)/metrics.jsonl:2: not valid JSON"))
+        try AtomicFile.write("{\"step\": 1}\n", to: dir + "/metrics.jsonl")
+        try AtomicFile.write("{}\n", to: RunDirectory(dir).samples(step: 5))
+        #expect(message { _ = try RunDirectory(dir).traces(step: 2) }
+                == "\(dir)/samples/step_000002.jsonl: no traces were saved at step 2; expected one of the steps with traces: 5")
+        #expect(message { _ = try RunDirectory(dir).traces(step: 5) } == "\(dir)/samples/step_000005.jsonl:1: missing field \"problem\"")
+    }
+}
