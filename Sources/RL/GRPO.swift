@@ -71,7 +71,7 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
     /// Greedy held-out evaluation every this many steps (and at steps 0 and last); 0: never.
     public var evalEvery = 10
     /// Size of the fixed held-out slice evaluated (spread evenly over the families).
-    public var evalProblems = 280
+    public var evalProblems = 300
     /// Save sampled traces every this many steps.
     public var samplesEvery = 10
     /// Save a checkpoint every this many steps (and at the end).

@@ -26,7 +26,7 @@ enum AddFamily: FamilyGenerator {
     /// A column of `Steps.columnAdd`: two digits and a carry.
     static func drill(rng: inout SeededRandom) -> String? {
         let x = rng.int(in: 0...9), y = rng.int(in: 0...9), c = rng.int(in: 0...1)
-        return "\(x)+\(y)+\(c)=\(x + y + c)"
+        return "\(x)+\(y)+\(c)=\(Steps.two(x + y + c))"
     }
 
     /// The two non-negative integer operands of `a op b`.

@@ -17,7 +17,7 @@ enum MulFamily: FamilyGenerator {
     /// A step of `Steps.digitProduct`: digit × digit plus a carry that can occur (at most d − 1).
     static func drill(rng: inout SeededRandom) -> String? {
         let d = rng.int(in: 0...9), x = rng.int(in: 0...9), c = rng.int(in: 0...max(0, d - 1))
-        return "\(d)*\(x)+\(c)=\(d * x + c)"
+        return "\(d)*\(x)+\(c)=\(Steps.two(d * x + c))"
     }
 
     static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {

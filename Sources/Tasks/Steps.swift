@@ -24,14 +24,19 @@ enum Steps {
         String(repeating: "0", count: max(0, width - s.count)) + s
     }
 
-    /// Column addition of two non-negative integers: lines `x+y+c=s`, units first.
+    /// A one-digit step's numbers are written two digits wide (`8+0+1=09`, `03-1-0=2`,
+    /// `2*3+0=06`) so every step line has one width and a small model finds the carry, the
+    /// result digit and the next line by their places.
+    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    /// Column addition of two non-negative integers: lines `x+y+c=ss`, units first.
     static func columnAdd(_ a: String, _ b: String) -> (lines: [String], sum: String) {
         let w = max(a.count, b.count)
         let x = digitsLE(pad(a, to: w)), y = digitsLE(pad(b, to: w))
         var carry = 0, out: [Int] = [], lines: [String] = []
         for i in 0..<w {
             let s = x[i] + y[i] + carry
-            lines.append("\(x[i])+\(y[i])+\(carry)=\(s)")
+            lines.append("\(x[i])+\(y[i])+\(carry)=\(two(s))")
             out.append(s % 10)
             carry = s / 10
         }
@@ -39,7 +44,7 @@ enum Steps {
         return (lines, string(fromLE: out))
     }
 
-    /// Column subtraction a − b with a ≥ b ≥ 0: lines `x-y-c=d`, or `1x-y-c=d` when borrowing.
+    /// Column subtraction a − b with a ≥ b ≥ 0: lines `0x-y-c=d`, or `1x-y-c=d` when borrowing.
     static func columnSub(_ a: String, _ b: String) -> (lines: [String], difference: String) {
         let w = max(a.count, b.count)
         let x = digitsLE(pad(a, to: w)), y = digitsLE(pad(b, to: w))
@@ -49,7 +54,7 @@ enum Steps {
             let next = top - y[i] - borrow < 0 ? 1 : 0
             if next == 1 { top += 10 }
             let d = top - y[i] - borrow
-            lines.append("\(top)-\(y[i])-\(borrow)=\(d)")
+            lines.append("\(two(top))-\(y[i])-\(borrow)=\(d)")
             out.append(d)
             borrow = next
         }
@@ -57,12 +62,12 @@ enum Steps {
         return (lines, string(fromLE: out))
     }
 
-    /// a × one digit: lines `d*x+c=s`, units first.
+    /// a × one digit: lines `d*x+c=ss`, units first.
     static func digitProduct(_ a: String, _ digit: Int) -> (lines: [String], product: String) {
         var carry = 0, out: [Int] = [], lines: [String] = []
         for x in digitsLE(a) {
             let s = digit * x + carry
-            lines.append("\(digit)*\(x)+\(carry)=\(s)")
+            lines.append("\(digit)*\(x)+\(carry)=\(two(s))")
             out.append(s % 10)
             carry = s / 10
         }

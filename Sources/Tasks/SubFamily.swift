@@ -18,7 +18,7 @@ enum SubFamily: FamilyGenerator {
     static func drill(rng: inout SeededRandom) -> String? {
         let x = rng.int(in: 0...9), y = rng.int(in: 0...9), b = rng.int(in: 0...1)
         let top = x - y - b < 0 ? x + 10 : x
-        return "\(top)-\(y)-\(b)=\(top - y - b)"
+        return "\(Steps.two(top))-\(y)-\(b)=\(top - y - b)"
     }
 
     static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
