@@ -7,17 +7,17 @@ import Exact
 /// How the corpus mixes styles and wrong solutions. Style shares are weights (normalised).
 public struct CorpusMix: Codable, Sendable, Equatable {
     /// Bare answers: the most common kind of "solution" text, and the least reliable one.
-    public var answer: Double = 0.5
+    public var answer: Double = 0.55
     /// Main steps only.
-    public var brief: Double = 0.2
+    public var brief: Double = 0.1
     /// Every step and a check: the style RL should learn to prefer.
-    public var full: Double = 0.3
+    public var full: Double = 0.35
     /// Share of documents with a wrong step and a wrong final answer, as real text has.
     public var wrong: Double = 0.05
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
     /// are built from, like the tables in a school book. A small model needs each fact seen
     /// about a hundred times; inside solutions, facts come a few per document.
-    public var drill: Double = 0.3
+    public var drill: Double = 0.15
     /// Facts per drill sheet.
     public var drillLines = 24
     /// Families and difficulties drawn.

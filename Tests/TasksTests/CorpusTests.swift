@@ -8,13 +8,15 @@ struct CorpusTests {
     @Test func mixMatchesItsShares() {
         var s = CorpusStream(seed: 1, excluding: heldout)
         let all = (0..<6000).map { _ in s.next() }
-        #expect(abs(Double(all.filter(\.isDrill).count) / Double(all.count) - 0.3) < 0.03)
+        let mix = CorpusMix()
+        #expect(abs(Double(all.filter(\.isDrill).count) / Double(all.count) - mix.drill) < 0.03)
         let docs = all.filter { !$0.isDrill }
         func share(_ f: (CorpusDocument) -> Bool) -> Double { Double(docs.filter(f).count) / Double(docs.count) }
-        #expect(abs(share { $0.style == .answer } - 0.5) < 0.03)
-        #expect(abs(share { $0.style == .brief } - 0.2) < 0.03)
-        #expect(abs(share { $0.style == .full } - 0.3) < 0.03)
-        #expect(abs(share(\.isWrong) - 0.05) < 0.015)
+        let total = mix.answer + mix.brief + mix.full
+        #expect(abs(share { $0.style == .answer } - mix.answer / total) < 0.03)
+        #expect(abs(share { $0.style == .brief } - mix.brief / total) < 0.03)
+        #expect(abs(share { $0.style == .full } - mix.full / total) < 0.03)
+        #expect(abs(share(\.isWrong) - mix.wrong) < 0.015)
         for f in Family.standard { #expect(share { $0.problem?.family == f } > 0.25, "\(f)") }
         let keys = Set(heldout.map(\.canonicalKey))
         #expect(docs.allSatisfy { !keys.contains($0.problem!.canonicalKey) })
