@@ -148,11 +148,11 @@ public enum EvalTables {
     static func num(_ x: Double?) -> String { x.map { String(Int($0.rounded())) } ?? "-" }
 
     /// The breakdown of one checkpoint: a row per family, per difficulty within it, and all.
-    /// pass@1, format, lengths, reasoning and steps are of the greedy responses; mean@k, pass@k
-    /// and maj@k of the k sampled ones.
+    /// pass@1, format, lengths, reasoning and steps are of the greedy responses; mean@k, pass@k,
+    /// maj@k, the sampled reasoning share and its accuracy of the k sampled ones.
     public static func breakdown(greedy: Evaluation, sampled: Evaluation?, k: Int) -> String {
         var header = ["group", "n", "pass@1"]
-        if sampled != nil { header += ["mean@\(k)", "pass@\(k)", "maj@\(k)"] }
+        if sampled != nil { header += ["mean@\(k)", "pass@\(k)", "maj@\(k)", "sampled reasoning", "acc"] }
         header += ["format", "length", "len ✓", "len ✗", "reasoning", "acc(reasoning)", "acc(direct)", "steps true"]
         var rows = [header]
         for (f, d) in greedy.rows {
@@ -160,9 +160,9 @@ public enum EvalTables {
             let label = f.map { family in d.map { "  \(family.rawValue)/\($0)" } ?? family.rawValue } ?? "all"
             var row = [label, String(g.problems), pct(g.accuracy)]
             if let s = sampled?.summary(family: f, difficulty: d) {
-                row += [pct(s.accuracy), pct(s.passAtK), pct(s.majorityAccuracy)]
+                row += [pct(s.accuracy), pct(s.passAtK), pct(s.majorityAccuracy), pct(s.reasoningRate), pct(s.reasoningAccuracy)]
             } else if sampled != nil {
-                row += ["-", "-", "-"]
+                row += ["-", "-", "-", "-", "-"]
             }
             row += [pct(g.formatRate), num(g.meanLength), num(g.meanCorrectLength), num(g.meanWrongLength),
                     pct(g.reasoningRate), pct(g.reasoningAccuracy), pct(g.directAccuracy), pct(g.stepAccuracy)]

@@ -283,6 +283,7 @@ enum EvalMetrics {
             (prefix + "pass@1", v(s.accuracy)), (prefix + "format_rate", v(s.formatRate)),
             (prefix + "mean_length", v(s.meanLength)), (prefix + "length/correct_mean", v(s.meanCorrectLength)),
             (prefix + "length/wrong_mean", v(s.meanWrongLength)), (prefix + "reasoning_rate", v(s.reasoningRate)),
+            (prefix + "reasoning_accuracy", v(s.reasoningAccuracy)), (prefix + "direct_accuracy", v(s.directAccuracy)),
             (prefix + "step_accuracy", v(s.stepAccuracy)),
         ]
     }
