@@ -144,7 +144,10 @@ public struct CheckpointEvaluation: Sendable {
 // MARK: - Tables
 
 public enum EvalTables {
+    /// A fraction as a percentage with one decimal (`41.7%`), "-" when undefined: the one format of
+    /// accuracies and rates in the eval tables and the trainer's log.
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+    /// A count or length rounded to an integer, "-" when undefined.
     static func num(_ x: Double?) -> String { x.map { String(Int($0.rounded())) } ?? "-" }
 
     /// The breakdown of one checkpoint: a row per family, per difficulty within it, and all.

@@ -192,9 +192,9 @@ public final class GRPOTrainer {
         }
         evalLines.append(JSONValue.object(ordered: members))
         try AtomicFile.write(evalLines.map { $0 + "\n" }.joined(), to: run.eval)
-        func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+        let pct = EvalTables.pct
         log("eval step \(step): greedy pass@1 \(pct(e.overall.accuracy)) on \(e.overall.count) held-out problems, "
-            + String(format: "mean length %.0f", e.overall.meanLength ?? 0)
+            + "mean length \(EvalTables.num(e.overall.meanLength))"
             + ", reasoning \(pct(e.overall.reasoningRate)), format \(pct(e.overall.formatRate))")
     }
 
