@@ -1,4 +1,4 @@
-// lab eval's maths and records: the unbiased pass@k, majority voting over exact answers, the
+// lab eval's maths and records: the unbiased pass@k, majority voting over the verifier's answer keys, the
 // per-difficulty breakdown and the JSON keys.
 import Foundation
 import Testing
@@ -57,7 +57,7 @@ struct MajorityTests {
         (mulProblem, ["35", "035", "70/2"]),
     ])
     func equalAnswersShareAKey(problem: Problem, answers: [String]) {
-        let keys = answers.map { AnswerKey.of(Scorer().score(answer($0), for: problem), family: problem.family) }
+        let keys = answers.map { Scorer().score(answer($0), for: problem).answerKey }
         #expect(keys[0] != nil)
         #expect(Set(keys).count == 1, "\(keys)")
     }
@@ -68,14 +68,14 @@ struct MajorityTests {
         (countdownProblem, "(1+6)*3", "7*3"),          // same value, other numbers
     ])
     func differentAnswersHaveDifferentKeys(problem: Problem, a: String, b: String) {
-        let ka = AnswerKey.of(Scorer().score(answer(a), for: problem), family: problem.family)
-        let kb = AnswerKey.of(Scorer().score(answer(b), for: problem), family: problem.family)
+        let ka = Scorer().score(answer(a), for: problem).answerKey
+        let kb = Scorer().score(answer(b), for: problem).answerKey
         #expect(ka != nil && kb != nil && ka != kb)
     }
 
     @Test(arguments: ["<think></think>36", answer("thirty-six"), answer("")])
     func missingAndMalformedAnswersDoNotVote(response: String) {
-        #expect(AnswerKey.of(Scorer().score(response, for: mulProblem), family: .mul) == nil)
+        #expect(Scorer().score(response, for: mulProblem).answerKey == nil)
     }
 
     @Test(arguments: [
