@@ -163,11 +163,19 @@ public final class GRPOOptimizer {
     /// `rewards`. Throws `TrainingError.nonFiniteLoss` before applying an update whose loss or
     /// gradient is not finite, so the weights stay the last good ones.
     public func step(_ groups: [[Trajectory]], rewards: [[Double]], learningRate: Float, stepIndex: Int) throws -> OptimizationStats {
+        try step(groups, statistics: GroupStatistics(rewards, scaling: parameters.scaleRewards),
+                 learningRate: learningRate, stepIndex: stepIndex)
+    }
+
+    /// The same with the step's group statistics already computed (the trainer computes them
+    /// once and also logs and saves them); `statistics` must use `parameters.scaleRewards`.
+    public func step(_ groups: [[Trajectory]], statistics: GroupStatistics, learningRate: Float, stepIndex: Int) throws -> OptimizationStats {
         let p = parameters
-        let advantages = Advantages.compute(rewards, scaling: p.scaleRewards)
+        precondition(statistics.rewards.map(\.count) == groups.map(\.count), "one reward per trajectory")
+        precondition(statistics.scaling == p.scaleRewards, "advantages scaled as the parameters say")
+        let advantages = statistics.advantages, zeroStd = statistics.zeroStd
         var stats = OptimizationStats()
-        let zeroStd = rewards.map { g in g.allSatisfy { $0 == g.first } }
-        stats.fracZeroStd = Double(zeroStd.filter { $0 }.count) / Double(max(1, rewards.count))
+        stats.fracZeroStd = statistics.fracZeroStd
 
         // Flatten: sequence s belongs to group g(s).
         var seqs: [Trajectory] = [], adv: [Double] = [], included: [Bool] = []

@@ -29,6 +29,23 @@ struct AdvantageTests {
     }
 }
 
+struct GroupStatisticsTests {
+    @Test func computedOnceGiveEverythingTheStepLogsAndUses() {
+        let rewards: [[Double]] = [[0, 1, 1, 2], [1.1, 1.1, 1.1, 1.1], [0, 0, 0, 1]]
+        let g = GroupStatistics(rewards, scaling: .group)
+        #expect(zip(g.means, [1, 1.1, 0.25]).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(g.zeroStd == [false, true, false] && abs(g.fracZeroStd - 1.0 / 3) < 1e-15)
+        #expect(abs(g.stds[0] - (2.0 / 3).squareRoot()) < 1e-12 && g.stds[1] < 1e-15 && abs(g.stds[2] - 0.5) < 1e-12)
+        let flat = rewards.flatMap { $0 }
+        #expect(g.count == 12 && g.meanReward == flat.reduce(0, +) / 12 && g.batchStd == Advantages.std(flat))
+        // The advantages the loss uses are the ones computed from the same rewards alone.
+        for scaling in RewardScaling.allCases {
+            #expect(GroupStatistics(rewards, scaling: scaling).advantages == Advantages.compute(rewards, scaling: scaling))
+        }
+        #expect(g.advantages[1] == [0, 0, 0, 0])
+    }
+}
+
 struct LossTests {
     /// Two sequences of 2 and 4 tokens, per-token losses ℓ: (1, 3) and (2, 2, 2, 6).
     let lengths = [2, 4]
