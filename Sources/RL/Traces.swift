@@ -29,6 +29,10 @@ public struct Trace: Sendable {
     public var length: Int
     public var truncated: Bool
     public var steps: StepSummary
+    /// The think text as the verifier read it and the step checker checked it ("" when the
+    /// response has no single closed think block): claims are marked in this text only, so the
+    /// marks are the claims `steps` counts.
+    public var think: String
     /// Group-relative advantage, for traces saved during training.
     public var advantage: Double?
 
@@ -43,6 +47,7 @@ public struct Trace: Sendable {
         length = r.length
         truncated = r.truncated
         steps = r.scored.steps
+        think = r.scored.think
         advantage = nil
     }
 
@@ -72,10 +77,12 @@ public struct Trace: Sendable {
         }
         length = o["length"]?.intValue ?? response.count
         truncated = o["truncated"] == .bool(true)
+        // The verifier is deterministic: it reads the same think text the scorer read in training.
+        think = Verifier().verify(response, for: problem).think
         if let s = o["steps"], let checked = s["checked"]?.intValue, let correct = s["true"]?.intValue {
             steps = StepSummary(checked: checked, correct: correct)
         } else {
-            steps = StepChecker.summary(of: ResponsePart.parts(of: response).filter { $0.kind == .think }.map(\.text).joined())
+            steps = StepChecker.summary(of: think)
         }
         advantage = o["advantage"]?.doubleValue
     }
@@ -223,12 +230,27 @@ public enum TraceText {
         return head + "\n" + row("question", painter(p.question, .heading) + painter(expected, .dim), painter)
     }
 
-    /// The response's parts and the verdict row.
+    /// The response's parts and the verdict row. Claims are marked in the think block the verifier
+    /// read (`Trace.think`) and nowhere else: a think part it did not read (a second or unclosed
+    /// block) is shown unmarked and said to be unchecked, so the marks always add up to the
+    /// verdict row's count of true claims.
     public static func body(_ t: Trace, painter: TracePainter) -> String {
         var rows: [String] = []
+        var marked = false
         for part in ResponsePart.parts(of: t.response) {
             if part.kind == .outside && part.text.allSatisfy(\.isWhitespace) { continue }
-            var text = part.kind == .think ? markClaims(part.text, painter) : painter(part.text, part.kind == .answer ? painter.verdict(t.verdict) : .text)
+            var text: String
+            if part.kind == .think {
+                if !marked && !t.think.isEmpty && part.text == t.think && part.closed {
+                    text = markClaims(t.think, painter)
+                    marked = true
+                } else {
+                    text = painter(part.text, .text)
+                    if !part.text.isEmpty { text += painter("  (claims not checked)", .dim) }
+                }
+            } else {
+                text = painter(part.text, part.kind == .answer ? painter.verdict(t.verdict) : .text)
+            }
             if part.text.isEmpty { text = painter("(empty)", .dim) }
             if !part.closed { text += painter("  (no </\(part.kind.rawValue)>)", .dim) }
             rows.append(row(part.kind.rawValue, text, painter))

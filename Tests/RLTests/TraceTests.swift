@@ -53,12 +53,32 @@ struct TraceTextTests {
     }
 
     @Test func htmlEscapesTheResponse() {
-        var t = trace()
-        t.response = "<think>1+1=2 & <b>bold</b></think><answer>2</answer> <script>x</script>"
+        let t = Trace(rollout(problem, "<think>1+1=2 & <b>bold</b></think><answer>2</answer> <script>x</script>"))
         let html = TraceText.render(t, index: "1", painter: TracePainter(.html))
         #expect(!html.contains("<b>") && !html.contains("<script>"))
         #expect(html.contains("&amp; &lt;b&gt;bold&lt;/b&gt;") && html.contains("&lt;script&gt;x&lt;/script&gt;"))
         #expect(html.contains("<span class=\"claim-true\">1+1=2 ✓</span>"))
+    }
+
+    /// Marks and the verdict row's count come from the same text: the think block the verifier read.
+    @Test(arguments: [
+        // (response, marks shown, claims the verifier counted)
+        ("<think>1+1=2\n2+2=5</think><answer>4</answer>", 2, 2),
+        // Two think blocks: the verifier reads none, so nothing is marked.
+        ("<think>1+1=2<think>2+2=5</think><answer>4</answer>", 0, 0),
+        ("<think>1+1=2</think><think>2+2=5</think><answer>4</answer>", 0, 0),
+        // Cut off inside the think block (truncated): nothing was checked.
+        ("<think>1+1=2\n2+2=5\n3+3=", 0, 0),
+        ("<think>1+1=2 <answer>2</answer>", 0, 0),
+    ])
+    func marksAreTheClaimsTheVerifierChecked(response: String, marks: Int, checked: Int) {
+        let r = rollout(Problem(id: "add-1", family: .add, difficulty: 1, question: "2+2", answer: "4"), response)
+        #expect(r.scored.steps.checked == checked)
+        let text = TraceText.body(Trace(r), painter: TracePainter(.plain))
+        let shown = text.components(separatedBy: " ✓").count - 1 + text.components(separatedBy: " ✗").count - 1
+        #expect(shown == marks, "\(text)")
+        #expect(text.contains("claims true") == (checked > 0))
+        if marks == 0 && response.contains("1+1=2") { #expect(text.contains("1+1=2") && text.contains("(claims not checked)")) }
     }
 
     @Test func aSavedRecordReadsBackAsTheSameTrace() throws {
@@ -67,7 +87,7 @@ struct TraceTextTests {
         let t = try Trace(record: try JSONValue.parse(line))
         let fresh = Trace(r)
         #expect(t.problem == fresh.problem && t.response == fresh.response && t.verdict == .correct)
-        #expect(t.components == fresh.components && t.steps == fresh.steps && t.length == fresh.length)
+        #expect(t.components == fresh.components && t.steps == fresh.steps && t.length == fresh.length && t.think == fresh.think)
         #expect(t.advantage == -0.5)
         #expect(TraceText.body(t, painter: TracePainter(.plain)).contains("advantage -0.50"))
     }
