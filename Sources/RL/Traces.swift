@@ -333,37 +333,47 @@ public struct TraceParameters: Codable, Equatable, Sendable {
 }
 
 public enum TraceSampling {
+    /// The stream every trace draws from ("trac"); problem i of the set draws from
+    /// (seed, stream, i, 0).
+    static let stream: UInt64 = 0x7472_6163
+
     /// Samples one response per problem with every policy, the same seed and stream for each, so
-    /// two checkpoints answer the same problems alike but for their weights. Problems are taken
-    /// in a seeded shuffled order (after the family filter); with `repeating` the one problem is
-    /// asked again and again (a question given on the command line). Returns, for each kept
-    /// problem, one trace per policy; fewer than `count` when `maxTries` responses run out first.
+    /// two checkpoints answer the same problems alike but for their weights. The response to a
+    /// problem depends only on (seed, its index in `problems`) and the weights: the filters
+    /// (`family`, `only`), `count` and `--compare` change which problems are shown, never what a
+    /// shown problem's sample is. Problems are taken in a seeded shuffled order of the whole set,
+    /// then filtered by family, so a filtered run shows its problems in the unfiltered order; with
+    /// `repeating` the first problem is asked again and again, the n-th asking drawing as index n
+    /// (a question given on the command line). Returns, for each kept problem, one trace per policy;
+    /// fewer than `count` when `maxTries` responses run out first.
     public static func sample(_ policies: [Policy], problems: [Problem], repeating: Bool = false,
                               parameters p: TraceParameters) throws -> [[Trace]] {
-        var pool = problems.filter { p.family == nil || $0.family == p.family }
-        if repeating, let q = pool.first {
-            pool = Array(repeating: q, count: p.maxTries)
+        guard let first = problems.first, !policies.isEmpty else { return [] }
+        // (index in the set, problem), in the order they are tried.
+        var pool: [(index: Int, problem: Problem)]
+        if repeating {
+            pool = (0..<p.maxTries).map { ($0, first) }
         } else {
+            var order = Array(problems.indices)
             var rng = SeededRandom(seed: p.seed, derive: 0x7472_6163)   // "trac"
-            rng.shuffle(&pool)
-            pool = Array(pool.prefix(p.maxTries))
+            rng.shuffle(&order)
+            pool = Array(order.lazy.filter { p.family == nil || problems[$0].family == p.family }.prefix(p.maxTries)
+                .map { ($0, problems[$0]) })
         }
         let chunk = p.only == nil ? max(1, p.count) : min(p.maxTries, max(4 * p.count, 64))
+        let sampling = SamplingParameters(temperature: p.temperature, greedy: p.temperature == 0,
+                                          maxNewTokens: p.maxNewTokens ?? policies[0].model.config.contextLength)
         var kept: [[Trace]] = []
-        var round = 0
         for start in stride(from: 0, to: pool.count, by: chunk) where kept.count < p.count {
-            let batch = Array(pool[start..<min(pool.count, start + chunk)])
-            let sampling = SamplingParameters(temperature: p.temperature, greedy: p.temperature == 0,
-                                              maxNewTokens: p.maxNewTokens ?? policies[0].model.config.contextLength)
+            let batch = pool[start..<min(pool.count, start + chunk)]
             let answers = try policies.map { policy in
-                try policy.rollouts(batch, samplesEach: 1, sampling: sampling, seed: p.seed, stream: UInt64(round),
-                                    batch: min(chunk, 128)).map { Trace($0[0]) }
+                try policy.rollouts(batch.map(\.problem), indices: batch.map(\.index), samplesEach: 1, sampling: sampling,
+                                    seed: p.seed, stream: stream, batch: min(chunk, 128)).map { Trace($0[0]) }
             }
-            for i in batch.indices where kept.count < p.count {
+            for i in 0..<batch.count where kept.count < p.count {
                 let traces = answers.map { $0[i] }
                 if traces.contains(where: { $0.matches(only: p.only, family: nil) }) { kept.append(traces) }
             }
-            round += 1
         }
         return kept
     }

@@ -136,4 +136,50 @@ struct TraceSamplingTests {
         #expect(asked.count == 4 && asked.allSatisfy { $0[0].problem == mulProblem })
         #expect(Set(asked.map { $0[0].response }).count > 1)
     }
+
+    /// The sample shown for a problem depends only on (seed, its index in the set): filters,
+    /// counts and --compare pick which problems are shown, not what their samples are.
+    @Test func aProblemsSampleDoesNotDependOnTheFilters() throws {
+        let a = try policy(seed: 1), b = try policy(seed: 2)
+        var p = TraceParameters()
+        p.count = 12
+        p.maxNewTokens = 16
+        func byID(_ found: [[Trace]], _ which: Int = 0) -> [String: String] {
+            Dictionary(found.map { ($0[which].problem.id, $0[which].response) }, uniquingKeysWith: { x, _ in x })
+        }
+        let all = byID(try TraceSampling.sample([a], problems: heldoutSample, parameters: p))
+        #expect(all.count == 12)
+        var variants: [TraceParameters] = []
+        for family in [nil, Family.add, .mul] as [Family?] {
+            for only in [nil, VerdictName.missing] as [VerdictName?] {
+                for count in [3, 40] {
+                    var q = p
+                    (q.family, q.only, q.count) = (family, only, count)
+                    variants.append(q)
+                }
+            }
+        }
+        var compared = 0
+        for q in variants {
+            let found = try TraceSampling.sample([a], problems: heldoutSample, parameters: q)
+            #expect(!found.isEmpty)
+            for (id, response) in byID(found) where all[id] != nil {
+                #expect(all[id] == response, "\(id) with family \(q.family?.rawValue ?? "-"), only \(q.only?.rawValue ?? "-"), count \(q.count)")
+                compared += 1
+            }
+        }
+        #expect(compared > 12)
+        // Comparing: each checkpoint's side is what it shows alone.
+        let pairs = try TraceSampling.sample([a, b], problems: heldoutSample, parameters: p)
+        #expect(byID(pairs, 0) == all)
+        var alone = p
+        alone.family = .mul
+        let bAlone = byID(try TraceSampling.sample([b], problems: heldoutSample, parameters: alone))
+        for (id, response) in bAlone { if let paired = byID(pairs, 1)[id] { #expect(paired == response) } }
+        // Another seed, other samples.
+        var other = p
+        other.seed = 5
+        let reseeded = byID(try TraceSampling.sample([a], problems: heldoutSample, parameters: other))
+        #expect(reseeded.contains { all[$0.key] != nil && all[$0.key] != $0.value })
+    }
 }
