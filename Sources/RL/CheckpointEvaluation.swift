@@ -116,7 +116,7 @@ public struct CheckpointEvaluation: Sendable {
         var top: [(String, JSONValue)] = [("checkpoint", .string(checkpoint)), ("step", .int(step))]
         if let s = sampled, s.overall.problems > 0 {
             top += [("k", .int(k)), ("temperature", .double(Double("\(parameters.temperature)") ?? 1)),
-                    ("seed", .int(Int(truncatingIfNeeded: parameters.seed)))]
+                    ("seed", .unsigned(parameters.seed))]
         }
         top += members(family: nil, difficulty: nil)
         var byFamily: [String: JSONValue] = [:], byDifficulty: [String: JSONValue] = [:]

@@ -147,6 +147,7 @@ struct CheckpointEvaluationTests {
         var p = EvalParameters()
         p.samples = 3
         p.maxNewTokens = 12
+        p.seed = UInt64.max          // seeds are UInt64: written exactly, not wrapped to a negative Int
         var progress: [Int] = []
         let r = try CheckpointEvaluation.run(try tinyCheckpoint(), name: "ckpt", problems: Array(heldoutSample.prefix(9)), parameters: p) {
             progress.append($0.done)
@@ -154,6 +155,7 @@ struct CheckpointEvaluationTests {
         #expect(progress.last == 9)
         let v = try JSONValue.parse("[" + r.jsonObject + "]").arrayValue![0]
         #expect(v["checkpoint"]?.stringValue == "ckpt" && v["step"]?.intValue == 7 && v["problems"]?.intValue == 9 && v["k"]?.intValue == 3)
+        #expect(v["seed"]?.uint64Value == UInt64.max)
         for key in ["pass@1", "format_rate", "mean@k", "pass@k", "maj@k"] {
             let x = try #require(v[key]?.doubleValue, "\(key)")
             #expect((0...1).contains(x), "\(key)")

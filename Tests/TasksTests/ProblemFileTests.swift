@@ -55,3 +55,28 @@ struct ProblemFileTests {
         #expect(leftovers.isEmpty)
     }
 }
+
+struct JSONValueTests {
+    /// Seeds are UInt64: every one, up to UInt64.max, is written and read back exactly, never
+    /// wrapped to a negative Int or rounded through a Double.
+    @Test(arguments: [0, 7, UInt64(Int.max), UInt64(Int.max) + 1, 20261122, UInt64.max])
+    func unsignedIntegersRoundTripExactly(seed: UInt64) throws {
+        let text = JSONValue.object(ordered: [("seed", .unsigned(seed))])
+        #expect(text == "{\"seed\": \(seed)}")
+        let back = try JSONValue.parse(text)["seed"]
+        #expect(back?.uint64Value == seed)
+        #expect(back == .unsigned(seed))
+        #expect(back?.intValue == (seed <= UInt64(Int.max) ? Int(seed) : nil))
+    }
+
+    @Test func negativeNumbersAreNotSeeds() throws {
+        #expect(try JSONValue.parse("-1").uint64Value == nil)
+        #expect(try JSONValue.parse("1.5").uint64Value == nil)
+    }
+
+    @Test func aManifestWithTheLargestSeedIsWritten() throws {
+        let set = HeldoutSet(seed: UInt64.max, perFamily: 1)
+        let manifest = try JSONValue.parse(set.manifest(file: "x.jsonl"))
+        #expect(manifest["seed"]?.uint64Value == UInt64.max)
+    }
+}
