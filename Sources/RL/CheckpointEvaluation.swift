@@ -22,14 +22,15 @@ public struct EvalParameters: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Throws when a value cannot work, naming the field.
+    /// Throws when a value cannot work, naming the `lab eval` flag.
     public func validate() throws(ParameterError) {
-        func check(_ ok: Bool, _ what: String) throws(ParameterError) { if !ok { throw ParameterError(message: what) } }
-        try check(samples >= 1, "samples must be at least 1")
-        try check(temperature > 0 && temperature.isFinite, "temperature must be positive (greedy pass@1 is always measured)")
-        try check(topP > 0 && topP <= 1, "topP must be in (0, 1]")
-        try check((maxNewTokens ?? 1) >= 1, "maxNewTokens must be positive")
-        try check(batch >= 1, "batch must be positive")
+        try ParameterError.check(samples >= 1, flag: "--samples", "must be at least 1 (1: greedy pass@1 only)", got: samples)
+        try ParameterError.check(temperature > 0 && temperature.isFinite, flag: "--temperature",
+                                 "must be positive and finite (it is the temperature of the k samples; greedy pass@1 is always measured)",
+                                 got: temperature)
+        try ParameterError.check(topP > 0 && topP <= 1, flag: "--top-p", "must be in (0, 1]", got: topP)
+        try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
+        try ParameterError.check(batch >= 1, flag: "--batch", "must be at least 1", got: batch)
     }
 }
 
@@ -70,6 +71,9 @@ public struct CheckpointEvaluation: Sendable {
     public static func run(_ loaded: LoadedCheckpoint, name: String, problems: [Problem], parameters p: EvalParameters,
                            progress: (EvalProgress) -> Void = { _ in }) throws -> CheckpointEvaluation {
         try p.validate()
+        guard !problems.isEmpty else {
+            throw ParameterError(message: "no problems to evaluate: --problems needs at least one problem line")
+        }
         let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer, maxBatch: p.batch)
         let maxNew = p.maxNewTokens ?? loaded.model.config.contextLength
         let clock = ContinuousClock()

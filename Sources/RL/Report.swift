@@ -11,6 +11,11 @@ public struct ReportParameters: Codable, Equatable, Sendable {
     public var tracesPerStep = 4
 
     public init() {}
+
+    /// Throws when a value cannot work, naming the `lab report` flag.
+    public func validate() throws(ParameterError) {
+        try ParameterError.check(tracesPerStep >= 0, flag: "--traces", "must be 0 or more", got: tracesPerStep)
+    }
 }
 
 /// One chart: a metric group from one log, each key a line.
@@ -62,6 +67,7 @@ public struct RunReport {
     /// file order would show one problem only): correct ones up to half, then the others, then
     /// whatever fills the rest.
     static func pick(_ all: [Trace], _ n: Int) -> [Trace] {
+        let n = max(0, n)
         var seen: [String: Int] = [:]
         let rank = all.map { t -> Int in defer { seen[t.problem.id, default: 0] += 1 }; return seen[t.problem.id, default: 0] }
         let order = all.indices.sorted { (rank[$0], $0) < (rank[$1], $1) }

@@ -330,6 +330,15 @@ public struct TraceParameters: Codable, Equatable, Sendable {
     public var maxTries = 512
 
     public init() {}
+
+    /// Throws when a value cannot work, naming the `lab traces` flag.
+    public func validate() throws(ParameterError) {
+        try ParameterError.check(count >= 1, flag: "-n", "must be at least 1", got: count)
+        try ParameterError.check(temperature >= 0 && temperature.isFinite, flag: "--temperature",
+                                 "must be 0 (greedy) or more", got: temperature)
+        try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
+        try ParameterError.check(maxTries >= 1, flag: "--max-tries", "must be at least 1", got: maxTries)
+    }
 }
 
 public enum TraceSampling {
@@ -348,6 +357,7 @@ public enum TraceSampling {
     /// fewer than `count` when `maxTries` responses run out first.
     public static func sample(_ policies: [Policy], problems: [Problem], repeating: Bool = false,
                               parameters p: TraceParameters) throws -> [[Trace]] {
+        try p.validate()
         guard let first = problems.first, !policies.isEmpty else { return [] }
         // (index in the set, problem), in the order they are tried.
         var pool: [(index: Int, problem: Problem)]

@@ -81,6 +81,7 @@ public final class GRPOTrainer {
         }
         var config = try JSONDecoder().decode(RunConfig.self, from: data)
         if let steps { config.grpo.steps = steps }
+        try config.grpo.validate()
         guard let last = dir.checkpointSteps.last else {
             throw ParameterError(message: "\(path) has no step_* checkpoint to resume from")
         }

@@ -94,6 +94,31 @@ struct EvalCLITests {
     }
 }
 
+struct ParameterCLITests {
+    /// Nonsense values stop before any work, with a message naming the flag and the value.
+    @Test(arguments: [
+        (["eval", "ckpt", "--samples", "0"], "--samples must be at least 1"),
+        (["eval", "ckpt", "--samples", "4", "--temperature", "0"], "--temperature must be positive"),
+        (["eval", "ckpt", "--max-length", "0"], "--max-length must be at least 1; got 0"),
+        (["traces", "ckpt", "-n", "0"], "-n must be at least 1; got 0"),
+        (["traces", "ckpt", "--max-length", "0"], "--max-length must be at least 1"),
+        (["report", "run", "--traces=-1"], "--traces must be 0 or more; got -1"),
+        (["train", "--group-size", "1"], "--group-size (\"groupSize\" in --config) must be at least 2"),
+        (["train", "--eval-every=-2"], "--eval-every (\"evalEvery\" in --config) must be 0 (never) or more; got -2"),
+        (["train", "--grad-clip", "0"], "--grad-clip"),
+    ])
+    func nonsenseIsRejectedNamingTheFlag(args: [String], message: String) throws {
+        let problems = tempPath("problems.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: problems) }
+        try lab(["problems", "generate", "--family", "add", "--difficulty", "1", "--count", "2"]).stdout
+            .write(toFile: problems, atomically: true, encoding: .utf8)
+        let extra = args[0] == "train" ? ["--heldout", problems, "--out", tempPath("never")] : []
+        let r = try lab(args + extra)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}
+
 struct TracesCLITests {
     @Test func tracesArePlainWhenPipedAndHonourTheFilters() throws {
         let t = try TinyLab(withRun: false)

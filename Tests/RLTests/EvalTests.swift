@@ -176,12 +176,22 @@ struct CheckpointEvaluationTests {
         #expect(g["k"] == nil && g["mean@k"] == nil && g["pass@1"] != nil)
     }
 
-    @Test func invalidParametersAreRejected() {
+    @Test(arguments: [
+        ({ @Sendable (p: inout EvalParameters) in p.samples = 0 }, "--samples must be at least 1"),
+        ({ @Sendable (p: inout EvalParameters) in p.temperature = 0 }, "--temperature must be positive"),
+        ({ @Sendable (p: inout EvalParameters) in p.temperature = .infinity }, "--temperature must be positive"),
+        ({ @Sendable (p: inout EvalParameters) in p.topP = 1.5 }, "--top-p must be in (0, 1]; got 1.5"),
+        ({ @Sendable (p: inout EvalParameters) in p.maxNewTokens = 0 }, "--max-length must be at least 1; got 0"),
+        ({ @Sendable (p: inout EvalParameters) in p.batch = 0 }, "--batch must be at least 1; got 0"),
+    ] as [(@Sendable (inout EvalParameters) -> Void, String)])
+    func invalidParametersAreRejectedNamingTheFlag(change: @Sendable (inout EvalParameters) -> Void, message: String) {
         var p = EvalParameters()
-        p.temperature = 0
-        #expect(throws: ParameterError.self) { try p.validate() }
-        p = EvalParameters()
-        p.samples = 0
-        #expect(throws: ParameterError.self) { try p.validate() }
+        change(&p)
+        do { try p.validate(); Issue.record("accepted") } catch { #expect(error.message.hasPrefix(message), "\(error.message)") }
+    }
+
+    @Test func noProblemsIsAnError() throws {
+        do { _ = try CheckpointEvaluation.run(try tinyCheckpoint(), name: "c", problems: [], parameters: EvalParameters()); Issue.record("accepted") }
+        catch { #expect("\(error)".contains("no problems")) }
     }
 }
