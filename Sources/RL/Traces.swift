@@ -59,20 +59,20 @@ public struct Trace: Sendable {
         guard let pv = o["problem"] else { throw .missingField("problem") }
         problem = try Problem(json: pv)
         guard let rv = o["response"] else { throw .missingField("response") }
-        guard let response = rv.stringValue else { throw .wrongType(field: "response", expected: "a string") }
+        guard let response = rv.stringValue else { throw .wrongType(field: "response", expected: "a string", found: rv) }
         self.response = response
         guard let vv = o["verdict"] else { throw .missingField("verdict") }
         guard let verdict = vv.stringValue.flatMap(VerdictName.init(rawValue:)) else {
-            throw .wrongType(field: "verdict", expected: "one of " + VerdictName.allCases.map(\.rawValue).joined(separator: ", "))
+            throw .wrongType(field: "verdict", expected: "one of " + VerdictName.allCases.map(\.rawValue).joined(separator: ", "), found: vv)
         }
         self.verdict = verdict
         reason = o["reason"]?.stringValue ?? ""
         guard case let .object(parts)? = o["components"] else {
-            throw o["components"] == nil ? .missingField("components") : .wrongType(field: "components", expected: "an object of numbers")
+            throw o["components"] == nil ? .missingField("components") : .wrongType(field: "components", expected: "an object of numbers", found: o["components"])
         }
         components = []
         for (name, value) in parts.sorted(by: { $0.key < $1.key }) {
-            guard let x = value.doubleValue else { throw .wrongType(field: "components", expected: "an object of numbers") }
+            guard let x = value.doubleValue else { throw .wrongType(field: "components", expected: "an object of numbers", found: value) }
             components.append(Component(name: name, value: x))
         }
         length = o["length"]?.intValue ?? response.count

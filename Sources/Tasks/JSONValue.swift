@@ -48,6 +48,22 @@ public enum JSONValue: Sendable, Equatable {
     }
     public var arrayValue: [JSONValue]? { if case let .array(a) = self { return a }; return nil }
 
+    /// What the value is, for error messages: `the string "3"`, `the number 2.5`, `null`,
+    /// `an array`, `an object` (long strings cut to 24 characters).
+    public var kindDescription: String {
+        switch self {
+        case .null: return "null"
+        case let .bool(b): return "the boolean \(b)"
+        case .int, .uint, .double: return "the number \(serialized)"
+        case let .string(s):
+            var shown = ""
+            JSONValue.writeString(s.count > 24 ? String(s.prefix(24)) + "…" : s, to: &shown)
+            return "the string \(shown)"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
     /// Parses one JSON document.
     public static func parse(_ text: String) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))

@@ -89,6 +89,13 @@ struct EvalCLITests {
             .write(toFile: t.dir + "/bad.jsonl", atomically: true, encoding: .utf8)
         let line = try lab(["eval", t.base, "--problems", t.dir + "/bad.jsonl"])
         #expect(line.status != 0 && line.stderr.contains("\(t.dir)/bad.jsonl:2: missing field \"family\""))
+        #expect(line.stderr.contains("hint: each line is one JSON object with \"id\" (a string), \"family\" (one of add,"))
+        // A field of the wrong type says what it got.
+        try #"{"id": "a", "family": "mul", "difficulty": "2", "question": "1*2", "answer": "2"}"#
+            .write(toFile: t.dir + "/typed.jsonl", atomically: true, encoding: .utf8)
+        let typed = try lab(["eval", t.base, "--problems", t.dir + "/typed.jsonl"])
+        #expect(typed.status != 0 && typed.stderr.contains("\(t.dir)/typed.jsonl:1: field \"difficulty\" must be an integer, not the string \"2\""))
+        #expect(typed.stderr.contains("\"difficulty\" (an integer)"))
         // --temperature without --samples has nothing to set.
         #expect(try lab(["eval", t.base, "--temperature", "0.7"]).stderr.contains("--samples k"))
     }

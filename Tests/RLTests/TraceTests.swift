@@ -95,7 +95,7 @@ struct TraceTextTests {
     @Test(arguments: [
         (#"{"response": "x", "verdict": "wrong", "components": {}}"#, "missing field \"problem\""),
         (#"{"problem": {"id": "m", "family": "mul", "difficulty": 1, "question": "1*1", "answer": "1"}, "response": "x", "verdict": "nearly", "components": {}}"#,
-         "field \"verdict\" must be one of correct, wrong, malformed, missing"),
+         "field \"verdict\" must be one of correct, wrong, malformed, missing, not the string \"nearly\""),
     ])
     func aBadRecordSaysWhatWasExpected(line: String, message: String) throws {
         do { _ = try Trace(record: try JSONValue.parse(line)); Issue.record("no error") } catch { #expect("\(error)" == message) }

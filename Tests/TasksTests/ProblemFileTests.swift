@@ -24,7 +24,12 @@ struct ProblemFileTests {
         ("[1, 2]", "expected a JSON object"),
         (#"{"id": "a", "family": "mul", "difficulty": 3, "question": "1*2"}"#, "missing field \"answer\""),
         (#"{"id": "a", "family": "pow", "difficulty": 3, "question": "1", "answer": "1"}"#, "unknown family \"pow\""),
-        (#"{"id": "a", "family": "mul", "difficulty": "3", "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer"),
+        (#"{"id": "a", "family": "mul", "difficulty": "3", "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer, not the string \"3\""),
+        (#"{"id": "a", "family": "mul", "difficulty": 2.5, "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer, not the number 2.5"),
+        (#"{"id": "a", "family": "mul", "difficulty": 3, "question": "1", "answer": 36}"#, "field \"answer\" must be a string, not the number 36"),
+        (#"{"id": null, "family": "mul", "difficulty": 3, "question": "1", "answer": "1"}"#, "field \"id\" must be a string, not null"),
+        (#"{"id": "a", "family": "countdown", "difficulty": 3, "question": "1", "answer": "1", "numbers": [1, "2"], "target": 3}"#,
+         "field \"numbers\" must be an array of integers, not the string \"2\""),
         (#"{"id": "a", "family": "countdown", "difficulty": 3, "question": "1", "answer": "1"}"#, "missing field \"numbers\""),
     ])
     func badLineNamesFileAndLine(line: String, message: String) throws {
@@ -38,6 +43,13 @@ struct ProblemFileTests {
             #expect(error.line == 4)
             #expect(error.description.hasPrefix("\(path):4: "))
             #expect(error.message.contains(message), "\(error.message)")
+        }
+    }
+
+    @Test func theFormatHintNamesEveryFieldAndItsType() {
+        for part in ["\"id\" (a string)", "\"family\" (one of add, sub, mul, div, frac, linear, countdown)", "\"difficulty\" (an integer)",
+                     "\"question\" (a string)", "\"answer\" (a string)", "\"numbers\" (an array of integers)", "\"target\" (an integer)"] {
+            #expect(Problem.formatHint.contains(part), "\(part)")
         }
     }
 
