@@ -189,13 +189,15 @@ public struct RunReport {
                 out += "<polyline class=\"series\" data-label=\"\(TracePainter.escape(s.label))\" fill=\"none\" stroke=\"\(colour)\" "
                     + "stroke-width=\"\(width)\" points=\"" + run.map { "\(f(X(Double($0.0)))),\(f(Y($0.1)))" }.joined(separator: " ") + "\"/>\n"
             }
-            if s.points.count <= 80 {
-                for (step, v) in runs.joined() {
-                    out += "<circle cx=\"\(f(X(Double(step))))\" cy=\"\(f(Y(v)))\" r=\"2.5\" fill=\"\(colour)\">"
-                        + "<title>\(TracePainter.escape(s.label)) at step \(step): \(Self.label(v, chart.axis, precise: true))</title></circle>"
-                }
-                out += "\n"
+            // A marker at every point of a short series; in a long one only at isolated points (a
+            // value between two missing ones), which no line can show.
+            let marked = s.points.count <= 80 ? Array(runs.joined()) : runs.filter { $0.count == 1 }.map { $0[0] }
+            for (step, v) in marked {
+                out += "<circle class=\"point\" data-label=\"\(TracePainter.escape(s.label))\" cx=\"\(f(X(Double(step))))\" "
+                    + "cy=\"\(f(Y(v)))\" r=\"2.5\" fill=\"\(colour)\">"
+                    + "<title>\(TracePainter.escape(s.label)) at step \(step): \(Self.label(v, chart.axis, precise: true))</title></circle>"
             }
+            if !marked.isEmpty { out += "\n" }
         }
         return out + "</svg>"
     }

@@ -186,6 +186,52 @@ struct ReportCLITests {
         #expect(try String(contentsOfFile: out, encoding: .utf8) == html)
     }
 
+    /// scripts/check-report's chart check (the part that reads the browser's DOM) passes a full
+    /// report and fails one with a chart without data or a series it does not draw.
+    @Test func checkReportFailsChartsWithoutData() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/check-report").path
+        func check(_ html: String) throws -> RunResult {
+            let file = t.dir + "/dom-\(UUID().uuidString).html"
+            try html.write(toFile: file, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [script, "--check-dom", file]
+            let out = Pipe(), err = Pipe()
+            (p.standardOutput, p.standardError) = (out, err)
+            try p.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        }
+        #expect(try lab(["report", t.run]).status == 0)
+        let html = try String(contentsOfFile: t.run + "/report.html", encoding: .utf8)
+        let full = try check(html)
+        #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        // The KL chart as a run with β = 0 draws it: no values.
+        var noKL = html
+        let kl = try #require(html.range(of: "<svg class=\"chart\" data-chart=\"kl\""))
+        let end = try #require(html.range(of: "</svg>", range: kl.upperBound..<html.endIndex))
+        noKL.replaceSubrange(kl.lowerBound..<end.upperBound,
+                             with: "<svg class=\"chart\" data-chart=\"kl\" data-series=\"0\"><text class=\"nodata\">no values</text></svg>")
+        let empty = try check(noKL)
+        #expect(empty.status != 0 && empty.stderr.contains("chart kl has no data"), "\(empty.stderr)")
+        // A series counted in data-series but drawn neither as a line nor as points.
+        let entropy = try #require(html.range(of: "data-chart=\"entropy\""))
+        let entropyEnd = try #require(html.range(of: "</svg>", range: entropy.upperBound..<html.endIndex))
+        var undrawn = html
+        undrawn.replaceSubrange(entropy.upperBound..<entropyEnd.lowerBound,
+                                with: String(html[entropy.upperBound..<entropyEnd.lowerBound])
+                                    .replacingOccurrences(of: "<polyline", with: "<line").replacingOccurrences(of: "<circle", with: "<rect"))
+        let missing = try check(undrawn)
+        #expect(missing.status != 0 && missing.stderr.contains("chart entropy has 1 series with data but draws 0"), "\(missing.stderr)")
+        // A chart that is not there at all.
+        let gone = try check(html.replacingOccurrences(of: "<svg class=\"chart\" data-chart=\"entropy\"", with: "<svg data-chart=\"entropy\""))
+        #expect(gone.status != 0 && gone.stderr.contains("7 charts rendered, expected 8"))
+    }
+
     @Test func anEmptyRunDirectoryIsAnError() throws {
         let dir = tempPath("empty-run")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -43,9 +43,42 @@ struct ReportTests {
         }
         // A missing value breaks the line: correct length at steps 1 and 3-4 is two runs, one with 2 points.
         let trainLength = html.components(separatedBy: "data-chart=\"train-length\"")[1].components(separatedBy: "</svg>")[0]
-        #expect(trainLength.components(separatedBy: "data-label=\"correct\"").count - 1 == 1)
+        #expect(trainLength.components(separatedBy: "<polyline class=\"series\" data-label=\"correct\"").count - 1 == 1)
         // Held-out accuracy per family when eval.jsonl has it.
         #expect(html.contains("data-label=\"mul\""))
+    }
+
+    /// The SVG of one chart of the report for `dir`.
+    func chart(_ html: String, _ id: String) throws -> String {
+        try #require(html.components(separatedBy: "data-chart=\"\(id)\"").dropFirst().first?.components(separatedBy: "</svg>").first)
+    }
+
+    /// The `points` of the polylines of one series, and the (cx, cy) of its markers.
+    func drawn(_ chart: String, _ label: String) -> (lines: [String], points: [String]) {
+        func tags(_ name: String) -> [String] {
+            chart.components(separatedBy: "<\(name) ").dropFirst().map { String($0.prefix { $0 != ">" }) }
+                .filter { $0.contains("data-label=\"\(label)\"") }
+        }
+        let lines = tags("polyline").map { $0.components(separatedBy: "points=\"")[1].components(separatedBy: "\"")[0] }
+        let points = tags("circle").map { c in ["cx", "cy"].map { c.components(separatedBy: "\($0)=\"")[1].components(separatedBy: "\"")[0] }.joined(separator: ",") }
+        return (lines, points)
+    }
+
+    /// In a long series (over 80 points) only isolated values get markers; they are the only
+    /// way such a value shows.
+    @Test func isolatedValuesOfLongSeriesStillShow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-long-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var metrics = ""
+        for s in 1...100 {
+            let correct = s % 10 == 0 ? "50" : "null"          // accuracy near zero: a correct response now and then
+            metrics += #"{"step": \#(s), "reward": 0.1, "completions/mean_length": 40, "length/correct_mean": \#(correct), "length/wrong_mean": 40}"# + "\n"
+        }
+        try AtomicFile.write(metrics, to: dir + "/metrics.jsonl")
+        let length = try chart(try RunReport.load(RunDirectory(dir)).html, "train-length")
+        #expect(length.contains("data-series=\"3\""))
+        #expect(drawn(length, "correct").lines.isEmpty && drawn(length, "correct").points.count == 10)
+        #expect(drawn(length, "all").lines.count == 1 && drawn(length, "all").points.isEmpty)
     }
 
     @Test func tracesFromEarlyAndLateStepsAreEscaped() throws {
