@@ -64,6 +64,39 @@ struct ReportTests {
         return (lines, points)
     }
 
+    /// Known records give known coordinates. The plot area of a 560 × 250 chart spans x 56…544
+    /// and y 14…210 (196 high); steps map linearly from the first to the last, fractions from 0
+    /// (bottom) to 1 (top), counts from 0 to the last round tick at or above the largest value.
+    @Test func chartPointsAreWhereTheRecordsPutThem() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let html = try RunReport.load(RunDirectory(dir)).html
+        // eval.jsonl: pass@1 0.1 at step 0, 0.3 at step 4; mul/pass@1 0.2 and 0.5.
+        let accuracy = try chart(html, "heldout-accuracy")
+        #expect(accuracy.contains("data-series=\"2\""))
+        #expect(drawn(accuracy, "all").lines == ["56.0,190.4 544.0,151.2"])           // y = 14 + (1 − v) · 196
+        #expect(drawn(accuracy, "all").points == ["56.0,190.4", "544.0,151.2"])
+        #expect(drawn(accuracy, "mul").lines == ["56.0,170.8 544.0,112.0"])
+        // metrics.jsonl: entropy 1.2 at steps 1…4; the count axis runs 0…1.5 (ticks 0, 0.5, 1, 1.5).
+        let entropy = try chart(html, "entropy")
+        #expect(drawn(entropy, "entropy").lines == ["56.0,53.2 218.7,53.2 381.3,53.2 544.0,53.2"])
+        #expect(drawn(entropy, "entropy").points.count == 4)
+        // Reward 0.1 s at step s: one point per record, in step order, rising.
+        let reward = try chart(html, "reward")
+        let rewardPoints = drawn(reward, "reward").points
+        #expect(rewardPoints.count == 4)
+        let ys = rewardPoints.map { Double($0.split(separator: ",")[1])! }
+        #expect(ys == ys.sorted(by: >))
+        // length/correct_mean is null at step 2: a marker at step 1 alone, a line over steps 3-4.
+        let length = try chart(html, "train-length")
+        let correct = drawn(length, "correct")
+        #expect(correct.points.count == 3 && correct.lines.count == 1)
+        #expect(correct.lines[0].split(separator: " ").map { $0.split(separator: ",")[0] } == ["381.3", "544.0"])
+        #expect(correct.points[0].hasPrefix("56.0,"))
+        // A chart without values draws nothing.
+        #expect(drawn(try chart(html, "kl"), "kl") == ([], []))
+    }
+
     /// In a long series (over 80 points) only isolated values get markers; they are the only
     /// way such a value shows.
     @Test func isolatedValuesOfLongSeriesStillShow() throws {
