@@ -22,14 +22,15 @@ public struct EvalParameters: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Throws when a value cannot work, naming the field.
+    /// Throws when a value cannot work, naming the `lab eval` flag.
     public func validate() throws(ParameterError) {
-        func check(_ ok: Bool, _ what: String) throws(ParameterError) { if !ok { throw ParameterError(message: what) } }
-        try check(samples >= 1, "samples must be at least 1")
-        try check(temperature > 0 && temperature.isFinite, "temperature must be positive (greedy pass@1 is always measured)")
-        try check(topP > 0 && topP <= 1, "topP must be in (0, 1]")
-        try check((maxNewTokens ?? 1) >= 1, "maxNewTokens must be positive")
-        try check(batch >= 1, "batch must be positive")
+        try ParameterError.check(samples >= 1, flag: "--samples", "must be at least 1 (1: greedy pass@1 only)", got: samples)
+        try ParameterError.check(temperature > 0 && temperature.isFinite, flag: "--temperature",
+                                 "must be positive and finite (it is the temperature of the k samples; greedy pass@1 is always measured)",
+                                 got: temperature)
+        try ParameterError.check(topP > 0 && topP <= 1, flag: "--top-p", "must be in (0, 1]", got: topP)
+        try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
+        try ParameterError.check(batch >= 1, flag: "--batch", "must be at least 1", got: batch)
     }
 }
 
@@ -70,6 +71,9 @@ public struct CheckpointEvaluation: Sendable {
     public static func run(_ loaded: LoadedCheckpoint, name: String, problems: [Problem], parameters p: EvalParameters,
                            progress: (EvalProgress) -> Void = { _ in }) throws -> CheckpointEvaluation {
         try p.validate()
+        guard !problems.isEmpty else {
+            throw ParameterError(message: "no problems to evaluate: --problems needs at least one problem line")
+        }
         let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer, maxBatch: p.batch)
         let maxNew = p.maxNewTokens ?? loaded.model.config.contextLength
         let clock = ContinuousClock()
@@ -116,7 +120,7 @@ public struct CheckpointEvaluation: Sendable {
         var top: [(String, JSONValue)] = [("checkpoint", .string(checkpoint)), ("step", .int(step))]
         if let s = sampled, s.overall.problems > 0 {
             top += [("k", .int(k)), ("temperature", .double(Double("\(parameters.temperature)") ?? 1)),
-                    ("seed", .int(Int(truncatingIfNeeded: parameters.seed)))]
+                    ("seed", .unsigned(parameters.seed))]
         }
         top += members(family: nil, difficulty: nil)
         var byFamily: [String: JSONValue] = [:], byDifficulty: [String: JSONValue] = [:]
@@ -144,7 +148,10 @@ public struct CheckpointEvaluation: Sendable {
 // MARK: - Tables
 
 public enum EvalTables {
+    /// A fraction as a percentage with one decimal (`41.7%`), "-" when undefined: the one format of
+    /// accuracies and rates in the eval tables and the trainer's log.
     static func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+    /// A count or length rounded to an integer, "-" when undefined.
     static func num(_ x: Double?) -> String { x.map { String(Int($0.rounded())) } ?? "-" }
 
     /// The breakdown of one checkpoint: a row per family, per difficulty within it, and all.

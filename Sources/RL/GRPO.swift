@@ -81,32 +81,74 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// Throws when a value cannot work, naming the field.
-    public func validate() throws {
-        func check(_ ok: Bool, _ what: String) throws { if !ok { throw ParameterError(message: what) } }
-        try check(steps >= 0, "steps must be 0 or more")
-        try check(promptsPerStep > 0, "promptsPerStep must be positive")
-        try check(groupSize > 1, "groupSize must be at least 2 (advantages are relative to the group)")
-        try check(maxResponseLength > 0, "maxResponseLength must be positive")
-        try check(temperature > 0, "temperature must be positive (GRPO samples)")
-        try check(topP > 0 && topP <= 1, "topP must be in (0, 1]")
-        try check(learningRate > 0 && learningRate.isFinite, "learningRate must be positive")
-        try check(beta >= 0, "beta must be 0 or more")
-        try check(epsilonLow >= 0 && epsilonLow < 1 && epsilonHigh >= 0, "epsilonLow must be in [0, 1), epsilonHigh ≥ 0")
-        try check(iterations >= 1 && miniBatches >= 1, "iterations and miniBatches must be at least 1")
-        try check(miniBatches <= promptsPerStep * groupSize, "miniBatches cannot exceed promptsPerStep × groupSize")
-        try check(chunkSize >= 1, "chunkSize must be positive")
-        try check(!curriculum.entries.isEmpty, "curriculum needs at least one entry")
+    /// Throws when a value cannot work, naming the `lab train` flag and the `--config` field.
+    public func validate() throws(ParameterError) {
+        typealias E = ParameterError
+        try E.check(steps >= 0, flag: "--steps", field: "steps", "must be 0 or more", got: steps)
+        try E.check(promptsPerStep >= 1, flag: "--prompts-per-step", field: "promptsPerStep", "must be at least 1", got: promptsPerStep)
+        try E.check(groupSize >= 2, flag: "--group-size", field: "groupSize",
+                    "must be at least 2 (advantages are relative to the group)", got: groupSize)
+        try E.check(maxResponseLength >= 1, flag: "--max-length", field: "maxResponseLength", "must be at least 1", got: maxResponseLength)
+        try E.check(temperature > 0 && temperature.isFinite, flag: "--temperature", field: "temperature",
+                    "must be positive and finite (GRPO samples; there is no greedy training)", got: temperature)
+        try E.check(topP > 0 && topP <= 1, flag: "--top-p", field: "topP", "must be in (0, 1]", got: topP)
+        try E.check(learningRate > 0 && learningRate.isFinite, flag: "--lr", field: "learningRate", "must be positive", got: learningRate)
+        try E.check(minLearningRate >= 0 && minLearningRate <= learningRate, field: "minLearningRate",
+                    "must be in [0, learningRate]", got: minLearningRate)
+        try E.check(warmupSteps >= 0, flag: "--warmup", field: "warmupSteps", "must be 0 or more", got: warmupSteps)
+        try E.check(weightDecay >= 0 && weightDecay.isFinite, flag: "--weight-decay", field: "weightDecay", "must be 0 or more", got: weightDecay)
+        try E.check(gradClip > 0, flag: "--grad-clip", field: "gradClip", "must be positive", got: gradClip)
+        try E.check(beta >= 0 && beta.isFinite, flag: "--beta", field: "beta", "must be 0 (no KL, no reference) or more", got: beta)
+        try E.check(epsilonLow >= 0 && epsilonLow < 1, flag: "--epsilon-low", field: "epsilonLow", "must be in [0, 1)", got: epsilonLow)
+        try E.check(epsilonHigh >= 0 && epsilonHigh.isFinite, flag: "--epsilon-high", field: "epsilonHigh", "must be 0 or more", got: epsilonHigh)
+        try E.check(iterations >= 1, flag: "--iterations", field: "iterations", "must be at least 1", got: iterations)
+        try E.check(miniBatches >= 1 && miniBatches <= promptsPerStep * groupSize, flag: "--mini-batches", field: "miniBatches",
+                    "must be between 1 and prompts per step × group size (\(promptsPerStep * groupSize))", got: miniBatches)
+        for (name, flag, w) in [("accuracy", nil, rewards.accuracy), ("format", "--format-weight", rewards.format),
+                                ("steps", "--step-weight", rewards.steps)] as [(String, String?, Double)] {
+            try E.check(w.isFinite, flag: flag, field: "rewards.\(name)", "must be a finite number", got: w)
+        }
+        try E.check(evalEvery >= 0, flag: "--eval-every", field: "evalEvery", "must be 0 (never) or more", got: evalEvery)
+        try E.check(evalEvery == 0 || evalProblems >= 1, field: "evalProblems", "must be at least 1 when evaluating", got: evalProblems)
+        try E.check(samplesEvery >= 0, flag: "--samples-every", field: "samplesEvery", "must be 0 (never) or more", got: samplesEvery)
+        try E.check(saveEvery >= 0, flag: "--save-every", field: "saveEvery", "must be 0 (only at the end) or more", got: saveEvery)
+        try E.check(chunkSize >= 1, field: "chunkSize", "must be at least 1", got: chunkSize)
+        let families = "--families (\"curriculum\" in --config)"
+        if curriculum.entries.isEmpty { throw E(message: "\(families) needs at least one entry") }
         for e in curriculum.entries {
-            try check(e.family.difficulties.contains(e.difficulties.lowerBound) && e.family.difficulties.contains(e.difficulties.upperBound),
-                      "curriculum: \(e.family.rawValue) difficulties \(e.difficulties) outside \(e.family.difficulties)")
+            let known = e.family.difficulties
+            if !known.contains(e.difficulties.lowerBound) || !known.contains(e.difficulties.upperBound) {
+                throw E(message: "\(families): \(e.family.rawValue) difficulties \(e.difficulties.lowerBound)-\(e.difficulties.upperBound) "
+                        + "are outside \(known.lowerBound)-\(known.upperBound)")
+            }
+            if !(e.weight > 0 && e.weight.isFinite) {
+                throw E(message: "\(families): the weight of \(e.family.rawValue) must be positive; got \(e.weight)")
+            }
         }
     }
 }
 
+/// A parameter value that cannot work. The message names the flag (and the `--config` field,
+/// where there is one), what is required and the value given:
+/// `--group-size ("groupSize" in --config) must be at least 2 (…); got 1`.
 public struct ParameterError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) { self.message = message }
+
+    /// Throws unless `ok`, naming the flag and/or the config field, the rule and the value.
+    static func check(_ ok: Bool, flag: String? = nil, field: String? = nil, _ rule: String, got value: some Any) throws(ParameterError) {
+        guard !ok else { return }
+        let name: String
+        switch (flag, field) {
+        case let (flag?, field?): name = "\(flag) (\"\(field)\" in --config)"
+        case let (flag?, nil): name = flag
+        case let (nil, field?): name = "\"\(field)\" in --config"
+        case (nil, nil): name = "a parameter"
+        }
+        throw ParameterError(message: "\(name) \(rule); got \(value)")
+    }
 }
 
 // MARK: - One optimisation step
@@ -163,11 +205,19 @@ public final class GRPOOptimizer {
     /// `rewards`. Throws `TrainingError.nonFiniteLoss` before applying an update whose loss or
     /// gradient is not finite, so the weights stay the last good ones.
     public func step(_ groups: [[Trajectory]], rewards: [[Double]], learningRate: Float, stepIndex: Int) throws -> OptimizationStats {
+        try step(groups, statistics: GroupStatistics(rewards, scaling: parameters.scaleRewards),
+                 learningRate: learningRate, stepIndex: stepIndex)
+    }
+
+    /// The same with the step's group statistics already computed (the trainer computes them
+    /// once and also logs and saves them); `statistics` must use `parameters.scaleRewards`.
+    public func step(_ groups: [[Trajectory]], statistics: GroupStatistics, learningRate: Float, stepIndex: Int) throws -> OptimizationStats {
         let p = parameters
-        let advantages = Advantages.compute(rewards, scaling: p.scaleRewards)
+        precondition(statistics.rewards.map(\.count) == groups.map(\.count), "one reward per trajectory")
+        precondition(statistics.scaling == p.scaleRewards, "advantages scaled as the parameters say")
+        let advantages = statistics.advantages, zeroStd = statistics.zeroStd
         var stats = OptimizationStats()
-        let zeroStd = rewards.map { g in g.allSatisfy { $0 == g.first } }
-        stats.fracZeroStd = Double(zeroStd.filter { $0 }.count) / Double(max(1, rewards.count))
+        stats.fracZeroStd = statistics.fracZeroStd
 
         // Flatten: sequence s belongs to group g(s).
         var seqs: [Trajectory] = [], adv: [Double] = [], included: [Bool] = []

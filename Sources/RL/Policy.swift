@@ -52,13 +52,17 @@ public final class Policy {
     }
 
     /// `samplesEach` responses to every problem, sampled in batches of at most `batch`
-    /// sequences. Response j of problem i draws from the stream (seed, stream, i, j), so a
-    /// logged trace can be regenerated alone. Responses stop at EOS, at `</answer>`, or at
+    /// sequences. Response j of problem i draws from the stream (seed, stream, indices[i], j)
+    /// (indices[i] = i when `indices` is nil), so a logged trace can be regenerated alone, and a
+    /// caller that passes each problem's index in a larger set (`lab traces`) gets the same
+    /// response for it whichever subset it asks. Responses stop at EOS, at `</answer>`, or at
     /// `maxNewTokens` (or the context's end). `progress` hears (responses done, responses in
     /// all) after each batch.
-    public func rollouts(_ problems: [Problem], samplesEach: Int, sampling: SamplingParameters,
+    public func rollouts(_ problems: [Problem], indices: [Int]? = nil, samplesEach: Int, sampling: SamplingParameters,
                          seed: UInt64, stream: UInt64, batch: Int = 64,
                          progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> [[Rollout]] {
+        precondition(indices == nil || indices!.count == problems.count, "one index per problem")
+        precondition(batch >= 1 && samplesEach >= 0, "batch must be positive")
         var sp = sampling
         sp.eosID = tokenizer.eosID
         sp.stopSequences = [stop]
@@ -72,7 +76,7 @@ public final class Policy {
         var sampleTime = Duration.zero, scoreTime = Duration.zero
         for start in stride(from: 0, to: jobs.count, by: batch) {
             let chunk = jobs[start..<min(jobs.count, start + batch)]
-            let rngs = chunk.map { GPTRandom(seed: seed, derive: stream, UInt64($0.i), UInt64($0.j)) }
+            let rngs = chunk.map { GPTRandom(seed: seed, derive: stream, UInt64(indices?[$0.i] ?? $0.i), UInt64($0.j)) }
             var samples: [Sample] = []
             sampleTime += try clock.measure {
                 samples = try sampler.generate(prompts: chunk.map(\.prompt), rngs: rngs, parameters: sp)

@@ -17,6 +17,55 @@ public enum RewardScaling: String, Codable, Sendable, CaseIterable {
     case none
 }
 
+/// The reward statistics of one step's groups, computed once and shared by everything that needs
+/// them: the advantages the loss uses, the advantages saved with the traces, and the logged
+/// `reward`, `reward_std` and `frac_reward_zero_std`.
+public struct GroupStatistics: Sendable {
+    /// Rewards, one array per group (G responses to one prompt).
+    public let rewards: [[Double]]
+    /// Mean reward of each group.
+    public let means: [Double]
+    /// Sample standard deviation of each group's rewards (Bessel-corrected, as torch's `std`).
+    public let stds: [Double]
+    /// Whether each group's rewards are all equal: such a group carries no learning signal.
+    public let zeroStd: [Bool]
+    /// Sample standard deviation of all rewards of the step (the `batch` scaling; TRL's `reward_std`).
+    public let batchStd: Double
+    /// How `advantages` were scaled.
+    public let scaling: RewardScaling
+    /// Â_i of every response of every group under `scaling`.
+    public let advantages: [[Double]]
+
+    public init(_ rewards: [[Double]], scaling: RewardScaling, epsilon: Double = 1e-4) {
+        self.rewards = rewards
+        self.scaling = scaling
+        means = rewards.map { $0.isEmpty ? 0 : $0.reduce(0, +) / Double($0.count) }
+        stds = rewards.map(Advantages.std)
+        zeroStd = rewards.map { g in g.allSatisfy { $0 == g.first } }
+        let batchStd = Advantages.std(rewards.flatMap { $0 })
+        self.batchStd = batchStd
+        let (means, stds, zeroStd) = (means, stds, zeroStd)
+        advantages = rewards.indices.map { g in
+            // All-equal groups get exactly zero under every scaling (no rounding residue of the mean).
+            if zeroStd[g] { return rewards[g].map { _ in 0 } }
+            let scale: Double
+            switch scaling {
+            case .group: scale = stds[g] + epsilon
+            case .batch: scale = batchStd + epsilon
+            case .none: scale = 1
+            }
+            return rewards[g].map { ($0 - means[g]) / scale }
+        }
+    }
+
+    /// Responses in all.
+    public var count: Int { rewards.reduce(0) { $0 + $1.count } }
+    /// Mean reward over all responses (TRL's `reward`).
+    public var meanReward: Double { count == 0 ? 0 : rewards.joined().reduce(0, +) / Double(count) }
+    /// Fraction of groups whose rewards are all equal (TRL's `frac_reward_zero_std`).
+    public var fracZeroStd: Double { zeroStd.isEmpty ? 0 : Double(zeroStd.filter { $0 }.count) / Double(zeroStd.count) }
+}
+
 public enum Advantages {
     /// Sample standard deviation (Bessel-corrected, as torch's `std`, which TRL uses); 0 for fewer than 2.
     static func std(_ xs: [Double]) -> Double {
@@ -28,18 +77,7 @@ public enum Advantages {
     /// Â_i for every response of every group. A group whose rewards are all equal gets zero
     /// advantages under every scaling.
     public static func compute(_ rewards: [[Double]], scaling: RewardScaling, epsilon: Double = 1e-4) -> [[Double]] {
-        let batchStd = std(rewards.flatMap { $0 })
-        return rewards.map { group in
-            guard !group.isEmpty else { return [] }
-            let mean = group.reduce(0, +) / Double(group.count)
-            let scale: Double
-            switch scaling {
-            case .group: scale = std(group) + epsilon
-            case .batch: scale = batchStd + epsilon
-            case .none: scale = 1
-            }
-            return group.map { ($0 - mean) / scale }
-        }
+        GroupStatistics(rewards, scaling: scaling, epsilon: epsilon).advantages
     }
 }
 

@@ -11,6 +11,11 @@ public struct ReportParameters: Codable, Equatable, Sendable {
     public var tracesPerStep = 4
 
     public init() {}
+
+    /// Throws when a value cannot work, naming the `lab report` flag.
+    public func validate() throws(ParameterError) {
+        try ParameterError.check(tracesPerStep >= 0, flag: "--traces", "must be 0 or more", got: tracesPerStep)
+    }
 }
 
 /// One chart: a metric group from one log, each key a line.
@@ -62,6 +67,7 @@ public struct RunReport {
     /// file order would show one problem only): correct ones up to half, then the others, then
     /// whatever fills the rest.
     static func pick(_ all: [Trace], _ n: Int) -> [Trace] {
+        let n = max(0, n)
         var seen: [String: Int] = [:]
         let rank = all.map { t -> Int in defer { seen[t.problem.id, default: 0] += 1 }; return seen[t.problem.id, default: 0] }
         let order = all.indices.sorted { (rank[$0], $0) < (rank[$1], $1) }
@@ -183,13 +189,15 @@ public struct RunReport {
                 out += "<polyline class=\"series\" data-label=\"\(TracePainter.escape(s.label))\" fill=\"none\" stroke=\"\(colour)\" "
                     + "stroke-width=\"\(width)\" points=\"" + run.map { "\(f(X(Double($0.0)))),\(f(Y($0.1)))" }.joined(separator: " ") + "\"/>\n"
             }
-            if s.points.count <= 80 {
-                for (step, v) in runs.joined() {
-                    out += "<circle cx=\"\(f(X(Double(step))))\" cy=\"\(f(Y(v)))\" r=\"2.5\" fill=\"\(colour)\">"
-                        + "<title>\(TracePainter.escape(s.label)) at step \(step): \(Self.label(v, chart.axis, precise: true))</title></circle>"
-                }
-                out += "\n"
+            // A marker at every point of a short series; in a long one only at isolated points (a
+            // value between two missing ones), which no line can show.
+            let marked = s.points.count <= 80 ? Array(runs.joined()) : runs.filter { $0.count == 1 }.map { $0[0] }
+            for (step, v) in marked {
+                out += "<circle class=\"point\" data-label=\"\(TracePainter.escape(s.label))\" cx=\"\(f(X(Double(step))))\" "
+                    + "cy=\"\(f(Y(v)))\" r=\"2.5\" fill=\"\(colour)\">"
+                    + "<title>\(TracePainter.escape(s.label)) at step \(step): \(Self.label(v, chart.axis, precise: true))</title></circle>"
             }
+            if !marked.isEmpty { out += "\n" }
         }
         return out + "</svg>"
     }

@@ -29,6 +29,10 @@ public struct Trace: Sendable {
     public var length: Int
     public var truncated: Bool
     public var steps: StepSummary
+    /// The think text as the verifier read it and the step checker checked it ("" when the
+    /// response has no single closed think block): claims are marked in this text only, so the
+    /// marks are the claims `steps` counts.
+    public var think: String
     /// Group-relative advantage, for traces saved during training.
     public var advantage: Double?
 
@@ -43,6 +47,7 @@ public struct Trace: Sendable {
         length = r.length
         truncated = r.truncated
         steps = r.scored.steps
+        think = r.scored.think
         advantage = nil
     }
 
@@ -54,28 +59,30 @@ public struct Trace: Sendable {
         guard let pv = o["problem"] else { throw .missingField("problem") }
         problem = try Problem(json: pv)
         guard let rv = o["response"] else { throw .missingField("response") }
-        guard let response = rv.stringValue else { throw .wrongType(field: "response", expected: "a string") }
+        guard let response = rv.stringValue else { throw .wrongType(field: "response", expected: "a string", found: rv) }
         self.response = response
         guard let vv = o["verdict"] else { throw .missingField("verdict") }
         guard let verdict = vv.stringValue.flatMap(VerdictName.init(rawValue:)) else {
-            throw .wrongType(field: "verdict", expected: "one of " + VerdictName.allCases.map(\.rawValue).joined(separator: ", "))
+            throw .wrongType(field: "verdict", expected: "one of " + VerdictName.allCases.map(\.rawValue).joined(separator: ", "), found: vv)
         }
         self.verdict = verdict
         reason = o["reason"]?.stringValue ?? ""
         guard case let .object(parts)? = o["components"] else {
-            throw o["components"] == nil ? .missingField("components") : .wrongType(field: "components", expected: "an object of numbers")
+            throw o["components"] == nil ? .missingField("components") : .wrongType(field: "components", expected: "an object of numbers", found: o["components"])
         }
         components = []
         for (name, value) in parts.sorted(by: { $0.key < $1.key }) {
-            guard let x = value.doubleValue else { throw .wrongType(field: "components", expected: "an object of numbers") }
+            guard let x = value.doubleValue else { throw .wrongType(field: "components", expected: "an object of numbers", found: value) }
             components.append(Component(name: name, value: x))
         }
         length = o["length"]?.intValue ?? response.count
         truncated = o["truncated"] == .bool(true)
+        // The verifier is deterministic: it reads the same think text the scorer read in training.
+        think = Verifier().verify(response, for: problem).think
         if let s = o["steps"], let checked = s["checked"]?.intValue, let correct = s["true"]?.intValue {
             steps = StepSummary(checked: checked, correct: correct)
         } else {
-            steps = StepChecker.summary(of: ResponsePart.parts(of: response).filter { $0.kind == .think }.map(\.text).joined())
+            steps = StepChecker.summary(of: think)
         }
         advantage = o["advantage"]?.doubleValue
     }
@@ -223,12 +230,27 @@ public enum TraceText {
         return head + "\n" + row("question", painter(p.question, .heading) + painter(expected, .dim), painter)
     }
 
-    /// The response's parts and the verdict row.
+    /// The response's parts and the verdict row. Claims are marked in the think block the verifier
+    /// read (`Trace.think`) and nowhere else: a think part it did not read (a second or unclosed
+    /// block) is shown unmarked and said to be unchecked, so the marks always add up to the
+    /// verdict row's count of true claims.
     public static func body(_ t: Trace, painter: TracePainter) -> String {
         var rows: [String] = []
+        var marked = false
         for part in ResponsePart.parts(of: t.response) {
             if part.kind == .outside && part.text.allSatisfy(\.isWhitespace) { continue }
-            var text = part.kind == .think ? markClaims(part.text, painter) : painter(part.text, part.kind == .answer ? painter.verdict(t.verdict) : .text)
+            var text: String
+            if part.kind == .think {
+                if !marked && !t.think.isEmpty && part.text == t.think && part.closed {
+                    text = markClaims(t.think, painter)
+                    marked = true
+                } else {
+                    text = painter(part.text, .text)
+                    if !part.text.isEmpty { text += painter("  (claims not checked)", .dim) }
+                }
+            } else {
+                text = painter(part.text, part.kind == .answer ? painter.verdict(t.verdict) : .text)
+            }
             if part.text.isEmpty { text = painter("(empty)", .dim) }
             if !part.closed { text += painter("  (no </\(part.kind.rawValue)>)", .dim) }
             rows.append(row(part.kind.rawValue, text, painter))
@@ -308,40 +330,60 @@ public struct TraceParameters: Codable, Equatable, Sendable {
     public var maxTries = 512
 
     public init() {}
+
+    /// Throws when a value cannot work, naming the `lab traces` flag.
+    public func validate() throws(ParameterError) {
+        try ParameterError.check(count >= 1, flag: "-n", "must be at least 1", got: count)
+        try ParameterError.check(temperature >= 0 && temperature.isFinite, flag: "--temperature",
+                                 "must be 0 (greedy) or more", got: temperature)
+        try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
+        try ParameterError.check(maxTries >= 1, flag: "--max-tries", "must be at least 1", got: maxTries)
+    }
 }
 
 public enum TraceSampling {
+    /// The stream every trace draws from ("trac"); problem i of the set draws from
+    /// (seed, stream, i, 0).
+    static let stream: UInt64 = 0x7472_6163
+
     /// Samples one response per problem with every policy, the same seed and stream for each, so
-    /// two checkpoints answer the same problems alike but for their weights. Problems are taken
-    /// in a seeded shuffled order (after the family filter); with `repeating` the one problem is
-    /// asked again and again (a question given on the command line). Returns, for each kept
-    /// problem, one trace per policy; fewer than `count` when `maxTries` responses run out first.
+    /// two checkpoints answer the same problems alike but for their weights. The response to a
+    /// problem depends only on (seed, its index in `problems`) and the weights: the filters
+    /// (`family`, `only`), `count` and `--compare` change which problems are shown, never what a
+    /// shown problem's sample is. Problems are taken in a seeded shuffled order of the whole set,
+    /// then filtered by family, so a filtered run shows its problems in the unfiltered order; with
+    /// `repeating` the first problem is asked again and again, the n-th asking drawing as index n
+    /// (a question given on the command line). Returns, for each kept problem, one trace per policy;
+    /// fewer than `count` when `maxTries` responses run out first.
     public static func sample(_ policies: [Policy], problems: [Problem], repeating: Bool = false,
                               parameters p: TraceParameters) throws -> [[Trace]] {
-        var pool = problems.filter { p.family == nil || $0.family == p.family }
-        if repeating, let q = pool.first {
-            pool = Array(repeating: q, count: p.maxTries)
+        try p.validate()
+        guard let first = problems.first, !policies.isEmpty else { return [] }
+        // (index in the set, problem), in the order they are tried.
+        var pool: [(index: Int, problem: Problem)]
+        if repeating {
+            pool = (0..<p.maxTries).map { ($0, first) }
         } else {
+            var order = Array(problems.indices)
             var rng = SeededRandom(seed: p.seed, derive: 0x7472_6163)   // "trac"
-            rng.shuffle(&pool)
-            pool = Array(pool.prefix(p.maxTries))
+            rng.shuffle(&order)
+            pool = Array(order.lazy.filter { p.family == nil || problems[$0].family == p.family }.prefix(p.maxTries)
+                .map { ($0, problems[$0]) })
         }
         let chunk = p.only == nil ? max(1, p.count) : min(p.maxTries, max(4 * p.count, 64))
+        let sampling = SamplingParameters(temperature: p.temperature, greedy: p.temperature == 0,
+                                          maxNewTokens: p.maxNewTokens ?? policies[0].model.config.contextLength)
         var kept: [[Trace]] = []
-        var round = 0
         for start in stride(from: 0, to: pool.count, by: chunk) where kept.count < p.count {
-            let batch = Array(pool[start..<min(pool.count, start + chunk)])
-            let sampling = SamplingParameters(temperature: p.temperature, greedy: p.temperature == 0,
-                                              maxNewTokens: p.maxNewTokens ?? policies[0].model.config.contextLength)
+            let batch = pool[start..<min(pool.count, start + chunk)]
             let answers = try policies.map { policy in
-                try policy.rollouts(batch, samplesEach: 1, sampling: sampling, seed: p.seed, stream: UInt64(round),
-                                    batch: min(chunk, 128)).map { Trace($0[0]) }
+                try policy.rollouts(batch.map(\.problem), indices: batch.map(\.index), samplesEach: 1, sampling: sampling,
+                                    seed: p.seed, stream: stream, batch: min(chunk, 128)).map { Trace($0[0]) }
             }
-            for i in batch.indices where kept.count < p.count {
+            for i in 0..<batch.count where kept.count < p.count {
                 let traces = answers.map { $0[i] }
                 if traces.contains(where: { $0.matches(only: p.only, family: nil) }) { kept.append(traces) }
             }
-            round += 1
         }
         return kept
     }

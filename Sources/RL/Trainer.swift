@@ -81,6 +81,7 @@ public final class GRPOTrainer {
         }
         var config = try JSONDecoder().decode(RunConfig.self, from: data)
         if let steps { config.grpo.steps = steps }
+        try config.grpo.validate()
         guard let last = dir.checkpointSteps.last else {
             throw ParameterError(message: "\(path) has no step_* checkpoint to resume from")
         }
@@ -155,25 +156,24 @@ public final class GRPOTrainer {
         let rollouts = try policy.rollouts(problems, samplesEach: p.groupSize, sampling: sampling, seed: p.seed,
                                            stream: UInt64(s), batch: p.promptsPerStep * p.groupSize)
         let (sampleTime, scoreTime) = policy.lastTimings
-        // Score → advantages → loss → step.
-        let rewards = rollouts.map { $0.map(\.scored.reward.total) }
+        // Score → advantages (group statistics, once for the loss, the log and the traces) → loss → step.
+        let groups = GroupStatistics(rollouts.map { $0.map(\.scored.reward.total) }, scaling: p.scaleRewards)
         let lr = learningRate(step)
         let t0 = clock.now
         let stats = try optimizer.step(rollouts.map { $0.map { Trajectory(prompt: $0.promptTokens, response: $0.responseTokens, truncated: $0.truncated) } },
-                                       rewards: rewards, learningRate: lr, stepIndex: s)
+                                       statistics: groups, learningRate: lr, stepIndex: s)
         let trainTime = (clock.now - t0) / .seconds(1)
         step = s
         // Log.
-        let record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, stats: stats, learningRate: lr,
+        let record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: groups, stats: stats, learningRate: lr,
                                  sampleTime: sampleTime, scoreTime: scoreTime, trainTime: trainTime)
         metricLines.append(record.jsonLine)
         try AtomicFile.write(metricLines.map { $0 + "\n" }.joined(), to: run.metrics)
         log(record.summary(of: p.steps))
         if p.samplesEvery > 0 && (s % p.samplesEvery == 0 || s == 1 || s == p.steps) {
-            let advantages = Advantages.compute(rewards, scaling: p.scaleRewards)
             var lines = ""
             for (g, group) in rollouts.enumerated() {
-                for (i, r) in group.enumerated() { lines += TraceRecord(rollout: r, advantage: advantages[g][i], step: s).jsonLine + "\n" }
+                for (i, r) in group.enumerated() { lines += TraceRecord(rollout: r, advantage: groups.advantages[g][i], step: s).jsonLine + "\n" }
             }
             try AtomicFile.write(lines, to: run.samples(step: s))
         }
@@ -192,9 +192,9 @@ public final class GRPOTrainer {
         }
         evalLines.append(JSONValue.object(ordered: members))
         try AtomicFile.write(evalLines.map { $0 + "\n" }.joined(), to: run.eval)
-        func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
+        let pct = EvalTables.pct
         log("eval step \(step): greedy pass@1 \(pct(e.overall.accuracy)) on \(e.overall.count) held-out problems, "
-            + String(format: "mean length %.0f", e.overall.meanLength ?? 0)
+            + "mean length \(EvalTables.num(e.overall.meanLength))"
             + ", reasoning \(pct(e.overall.reasoningRate)), format \(pct(e.overall.formatRate))")
     }
 
@@ -219,18 +219,16 @@ public final class GRPOTrainer {
 struct StepMetrics {
     var members: [(String, JSONValue)] = []
 
-    init(step: Int, rollouts: [Rollout], stats: OptimizationStats, learningRate: Float,
+    init(step: Int, rollouts: [Rollout], groups: GroupStatistics, stats: OptimizationStats, learningRate: Float,
          sampleTime: Double, scoreTime: Double, trainTime: Double) {
-        let rewards = rollouts.map(\.scored.reward.total)
         let n = Double(rollouts.count)
-        let mean = rewards.reduce(0, +) / n
-        let std = Advantages.std(rewards)
         let lengths = rollouts.map(\.length)
         var summary = EvalSummary()
         for r in rollouts { summary.add(r) }
         func v(_ x: Double?) -> JSONValue { x.map { .double($0) } ?? .null }
         let tokens = rollouts.reduce(0) { $0 + $1.responseTokens.count }
-        members = [("step", .int(step)), ("reward", .double(mean)), ("reward_std", .double(std))]
+        // TRL's reward_std is the std of all the step's rewards, not of a group.
+        members = [("step", .int(step)), ("reward", .double(groups.meanReward)), ("reward_std", .double(groups.batchStd))]
         for name in rollouts.first?.scored.reward.components.map(\.name) ?? [] {
             members.append(("rewards/\(name)/mean", .double(rollouts.reduce(0) { $0 + ($1.scored.reward[name] ?? 0) } / n)))
         }
@@ -244,7 +242,7 @@ struct StepMetrics {
             ("completions/clipped_ratio", v(summary.truncatedRate)),
             ("length/correct_mean", v(summary.meanCorrectLength)),
             ("length/wrong_mean", v(summary.meanWrongLength)),
-            ("frac_reward_zero_std", .double(stats.fracZeroStd)),
+            ("frac_reward_zero_std", .double(groups.fracZeroStd)),
             ("kl", stats.kl.map { .double($0) } ?? .null),
             ("entropy", .double(stats.entropy)),
             ("clip_ratio/region_mean", .double(stats.clipRatio)),

@@ -56,6 +56,12 @@ public struct Problem: Sendable, Equatable {
     }
 
     static let knownKeys: Set<String> = ["id", "family", "difficulty", "question", "answer", "numbers", "target"]
+
+    /// What a problem line must hold, for error hints.
+    public static let formatHint = "each line is one JSON object with \"id\" (a string), \"family\" (one of "
+        + Family.allCases.map(\.rawValue).joined(separator: ", ") + "), \"difficulty\" (an integer), \"question\" (a string) "
+        + "and \"answer\" (a string); countdown also \"numbers\" (an array of integers) and \"target\" (an integer). "
+        + "See README \"Problem format\""
 }
 
 // MARK: - JSON
@@ -78,7 +84,7 @@ extension Problem {
         guard case let .object(o) = json else { throw .notAnObject }
         func string(_ k: String) throws(ProblemFormatError) -> String {
             guard let v = o[k] else { throw .missingField(k) }
-            guard let s = v.stringValue else { throw .wrongType(field: k, expected: "a string") }
+            guard let s = v.stringValue else { throw .wrongType(field: k, expected: "a string", found: v) }
             return s
         }
         let familyName = try string("family")
@@ -86,19 +92,19 @@ extension Problem {
             throw .unknownFamily(familyName)
         }
         guard let dv = o["difficulty"] else { throw .missingField("difficulty") }
-        guard let difficulty = dv.intValue else { throw .wrongType(field: "difficulty", expected: "an integer") }
+        guard let difficulty = dv.intValue else { throw .wrongType(field: "difficulty", expected: "an integer", found: dv) }
         var numbers: [Int]?, target: Int?
         if let nv = o["numbers"] {
-            guard let arr = nv.arrayValue else { throw .wrongType(field: "numbers", expected: "an array of integers") }
+            guard let arr = nv.arrayValue else { throw .wrongType(field: "numbers", expected: "an array of integers", found: nv) }
             var ns: [Int] = []
             for v in arr {
-                guard let i = v.intValue else { throw .wrongType(field: "numbers", expected: "an array of integers") }
+                guard let i = v.intValue else { throw .wrongType(field: "numbers", expected: "an array of integers", found: v) }
                 ns.append(i)
             }
             numbers = ns
         }
         if let tv = o["target"] {
-            guard let t = tv.intValue else { throw .wrongType(field: "target", expected: "an integer") }
+            guard let t = tv.intValue else { throw .wrongType(field: "target", expected: "an integer", found: tv) }
             target = t
         }
         if family == .countdown {
@@ -117,7 +123,8 @@ public enum ProblemFormatError: Error, Equatable, Sendable, CustomStringConverti
     case notJSON(String)
     case notAnObject
     case missingField(String)
-    case wrongType(field: String, expected: String)
+    /// `found` is the value given, when there is one to show.
+    case wrongType(field: String, expected: String, found: JSONValue? = nil)
     case unknownFamily(String)
 
     public var description: String {
@@ -125,7 +132,8 @@ public enum ProblemFormatError: Error, Equatable, Sendable, CustomStringConverti
         case let .notJSON(detail): return "not valid JSON (\(detail))"
         case .notAnObject: return "expected a JSON object"
         case let .missingField(k): return "missing field \"\(k)\""
-        case let .wrongType(k, expected): return "field \"\(k)\" must be \(expected)"
+        case let .wrongType(k, expected, found):
+            return "field \"\(k)\" must be \(expected)" + (found.map { ", not \($0.kindDescription)" } ?? "")
         case let .unknownFamily(f):
             return "unknown family \"\(f)\" (expected one of \(Family.allCases.map(\.rawValue).joined(separator: ", ")))"
         }

@@ -53,7 +53,7 @@ public struct HeldoutSet: Sendable {
         }
         return JSONValue.object(ordered: [
             ("file", .string(file)),
-            ("seed", .int(Int(seed))),
+            ("seed", .unsigned(seed)),
             ("per_family", .int(perFamily)),
             ("count", .int(problems.count)),
             ("counts", .object(counts)),

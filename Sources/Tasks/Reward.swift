@@ -41,6 +41,9 @@ public struct Scored: Sendable {
     public var answer: String?
     /// The think block's text ("" when there is none).
     public var think: String
+    /// The verifier's canonical key of the answer (`Verifier.Graded.key`): responses with equal
+    /// keys got the same judgement, so majority voting groups by it. nil: no gradable answer.
+    public var answerKey: String?
 }
 
 public struct Scorer: Sendable {
@@ -61,6 +64,7 @@ public struct Scorer: Sendable {
         ]
         if weights.steps != 0 { parts.append(("steps", weights.steps * (steps.accuracy ?? 0))) }
         return Scored(verdict: r.verdict, formatOK: r.formatOK, steps: steps,
-                      reward: Reward(components: parts), answer: r.answer, think: r.think)
+                      reward: Reward(components: parts), answer: r.answer, think: r.think,
+                      answerKey: r.answerKey)
     }
 }

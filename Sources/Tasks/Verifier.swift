@@ -85,6 +85,20 @@ public struct Verifier: Sendable {
         public var formatOK: Bool
         /// The think text (empty when there is no think block).
         public var think: String
+        /// The answer as the verifier judged it, in canonical form; two responses share a key exactly
+        /// when their verdicts must agree. nil when there is no gradable answer (missing, malformed).
+        /// See `Graded.key`.
+        public var answerKey: String?
+    }
+
+    /// A verdict and the canonical key of the answer it judged.
+    public struct Graded: Sendable, Equatable {
+        public var verdict: Verdict
+        /// For a number family the answer's exact value as a canonical rational (`6/8`, `0.75` and
+        /// `3/4` share `3/4`; `x=5` and `5` share `5` for `linear`); for countdown the sorted numbers
+        /// the expression uses and its exact value, `1,3,6→21` (the verdict depends on nothing else,
+        /// so `(1+6)*3` and `3*(6+1)` share a key). nil when the answer is malformed.
+        public var key: String?
     }
 
     public func verify(_ response: String, for problem: Problem) -> Result {
@@ -102,27 +116,33 @@ public struct Verifier: Sendable {
         }
         // A complete block: an opening tag with a closing tag after it.
         guard let firstOpen = tags.answerOpen.first, let lastClose = tags.answerClose.last, firstOpen < lastClose else {
-            return Result(verdict: .missing, answer: nil, formatOK: formatOK, think: think)
+            return Result(verdict: .missing, answer: nil, formatOK: formatOK, think: think, answerKey: nil)
         }
         guard tags.answerOpen.count == 1, tags.answerClose.count == 1 else {
             return Result(verdict: .malformed("more than one answer tag (\(tags.answerOpen.count) <answer>, \(tags.answerClose.count) </answer>)"),
-                          answer: nil, formatOK: formatOK, think: think)
+                          answer: nil, formatOK: formatOK, think: think, answerKey: nil)
         }
         let start = firstOpen + 8, end = lastClose
         // A character takes at least one byte: more bytes than 4 per allowed character can be
         // rejected before decoding anything.
         guard end - start <= 4 * maxAnswerLength else {
             return Result(verdict: .malformed("answer longer than \(maxAnswerLength) characters"), answer: nil,
-                          formatOK: formatOK, think: think)
+                          formatOK: formatOK, think: think, answerKey: nil)
         }
         let content = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-        return Result(verdict: grade(answer: content, for: problem), answer: content, formatOK: formatOK, think: think)
+        let graded = graded(answer: content, for: problem)
+        return Result(verdict: graded.verdict, answer: content, formatOK: formatOK, think: think, answerKey: graded.key)
     }
 
     /// Grades the content of an answer block.
     public func grade(answer content: String, for problem: Problem) -> Verdict {
+        graded(answer: content, for: problem).verdict
+    }
+
+    /// Grades the content of an answer block and gives the canonical key of what it judged.
+    public func graded(answer content: String, for problem: Problem) -> Graded {
         guard content.count <= maxAnswerLength else {
-            return .malformed("answer longer than \(maxAnswerLength) characters")
+            return Graded(verdict: .malformed("answer longer than \(maxAnswerLength) characters"), key: nil)
         }
         let trimmed = content.trimmingWhitespace()
         if problem.family.answersWithExpression {
@@ -132,29 +152,32 @@ public struct Verifier: Sendable {
         if problem.family == .linear, literal.hasPrefix("x=") { literal = literal.dropFirst(2) }
         let value: Rational
         do { value = try Rational.parse(literal: literal) } catch {
-            return .malformed("not a number literal: \(error)")
+            return Graded(verdict: .malformed("not a number literal: \(error)"), key: nil)
         }
+        let key = value.description
         guard let expected = Rational(problem.answer) else {
-            return .malformed("the problem's own answer \"\(problem.answer)\" is not a number")
+            return Graded(verdict: .malformed("the problem's own answer \"\(problem.answer)\" is not a number"), key: nil)
         }
-        return value == expected ? .correct : .wrong("\(value) ≠ \(expected)")
+        return Graded(verdict: value == expected ? .correct : .wrong("\(value) ≠ \(expected)"), key: key)
     }
 
-    func gradeCountdown(_ text: String, _ problem: Problem) -> Verdict {
+    func gradeCountdown(_ text: String, _ problem: Problem) -> Graded {
         guard let numbers = problem.numbers, let target = problem.target else {
-            return .malformed("the problem has no numbers and target")
+            return Graded(verdict: .malformed("the problem has no numbers and target"), key: nil)
         }
         let expr: Expression
         do { expr = try ExpressionParser(allowDecimals: false).parse(text) } catch {
-            return .malformed("not an expression: \(error)")
+            return Graded(verdict: .malformed("not an expression: \(error)"), key: nil)
         }
         let value: Rational
-        do { value = try expr.evaluate() } catch { return .malformed("\(error)") }
+        do { value = try expr.evaluate() } catch { return Graded(verdict: .malformed("\(error)"), key: nil) }
+        let key = expr.numbers.map(\.description).sorted().joined(separator: ",") + "→" + value.description
         let used = expr.numbers.map { $0.intValue ?? -1 }.sorted()
         guard used == numbers.sorted() else {
-            return .wrong("uses \(used.map(String.init).joined(separator: ",")), not \(numbers.sorted().map(String.init).joined(separator: ","))")
+            return Graded(verdict: .wrong("uses \(used.map(String.init).joined(separator: ",")), not \(numbers.sorted().map(String.init).joined(separator: ","))"),
+                          key: key)
         }
-        return value == Rational(target) ? .correct : .wrong("equals \(value), not \(target)")
+        return Graded(verdict: value == Rational(target) ? .correct : .wrong("equals \(value), not \(target)"), key: key)
     }
 
     /// Exactly one `<think>…</think>` followed by exactly one `<answer>…</answer>`, with only

@@ -9,11 +9,11 @@ struct CLIError: Error, CustomStringConvertible {
 
     var description: String { "\(message)\nhint: \(hint)" }
 
-    /// Runs `body`, turning an input-file error into a message with a hint.
-    static func wrap<T>(_ body: () throws(InputFileError) -> T) throws -> T {
+    /// Runs `body`, turning an input-file error (`file:line: field "x" must be …, not …`) into a
+    /// message with a hint that says what each line must hold (by default, a problem line).
+    static func wrap<T>(hint: String = Problem.formatHint, _ body: () throws(InputFileError) -> T) throws -> T {
         do { return try body() } catch {
-            throw CLIError(message: "\(error)",
-                           hint: "each line must be one JSON object; see README \"Problem format\"")
+            throw CLIError(message: "\(error)", hint: hint)
         }
     }
 

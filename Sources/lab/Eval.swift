@@ -54,6 +54,7 @@ struct Eval: ParsableCommand {
             throw ValidationError("--temperature sets the temperature of the --samples k pass; add --samples k with k > 1 "
                                   + "(greedy pass@1 takes no temperature)")
         }
+        _ = try parameters()
     }
 
     func parameters() throws -> EvalParameters {

@@ -23,9 +23,9 @@ struct ReportCommand: ParsableCommand {
     var traces = ReportParameters().tracesPerStep
 
     func run() throws {
-        guard traces >= 0 else { throw ValidationError("--traces must be 0 or more") }
         var p = ReportParameters()
         p.tracesPerStep = traces
+        do { try p.validate() } catch { throw ValidationError("\(error)") }
         let report = try CLIError.runInput({ () throws(InputFileError) in try RunReport.load(RunDirectory(runDirectory), parameters: p) },
                                            hint: "lab report reads the run directory lab train --out wrote (metrics.jsonl, eval.jsonl, samples/)")
         let path = out ?? runDirectory + "/report.html"

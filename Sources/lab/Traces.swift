@@ -55,9 +55,7 @@ struct TracesCommand: ParsableCommand {
     var maxTries = 512
 
     func validate() throws {
-        guard n >= 1 else { throw ValidationError("-n must be at least 1") }
-        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 (greedy) or more") }
-        guard maxTries >= 1 else { throw ValidationError("--max-tries must be at least 1") }
+        do { try parameters.validate() } catch { throw ValidationError("\(error)") }
         if !compare.isEmpty {
             guard compare.count == 2 else { throw ValidationError("--compare takes two checkpoints, got \(compare.count)") }
             guard source == nil else { throw ValidationError("give either CHECKPOINT or --compare CKPT_A CKPT_B, not both") }

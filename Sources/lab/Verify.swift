@@ -29,11 +29,14 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let scorer = Scorer(weights: RewardWeights(accuracy: accuracyWeight, format: formatWeight, steps: stepWeight))
-        let results = try CLIError.wrap { () throws(InputFileError) in
+        let hint = "each line is one JSON object {\"problem\": a problem object, \"response\": a string}; in the problem, "
+            + Problem.formatHint.dropFirst("each line is one JSON object with ".count)
+        let results = try CLIError.wrap(hint: hint) { () throws(InputFileError) in
             try JSONLines.read(file) { json -> Scored in
                 guard let problemJSON = json["problem"] else { throw ProblemFormatError.missingField("problem") }
                 guard let response = json["response"]?.stringValue else {
-                    throw ProblemFormatError.wrongType(field: "response", expected: "a string")
+                    throw json["response"] == nil ? ProblemFormatError.missingField("response")
+                        : ProblemFormatError.wrongType(field: "response", expected: "a string", found: json["response"])
                 }
                 return scorer.score(response, for: try Problem(json: problemJSON))
             }

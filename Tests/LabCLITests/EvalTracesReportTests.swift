@@ -89,8 +89,40 @@ struct EvalCLITests {
             .write(toFile: t.dir + "/bad.jsonl", atomically: true, encoding: .utf8)
         let line = try lab(["eval", t.base, "--problems", t.dir + "/bad.jsonl"])
         #expect(line.status != 0 && line.stderr.contains("\(t.dir)/bad.jsonl:2: missing field \"family\""))
+        #expect(line.stderr.contains("hint: each line is one JSON object with \"id\" (a string), \"family\" (one of add,"))
+        // A field of the wrong type says what it got.
+        try #"{"id": "a", "family": "mul", "difficulty": "2", "question": "1*2", "answer": "2"}"#
+            .write(toFile: t.dir + "/typed.jsonl", atomically: true, encoding: .utf8)
+        let typed = try lab(["eval", t.base, "--problems", t.dir + "/typed.jsonl"])
+        #expect(typed.status != 0 && typed.stderr.contains("\(t.dir)/typed.jsonl:1: field \"difficulty\" must be an integer, not the string \"2\""))
+        #expect(typed.stderr.contains("\"difficulty\" (an integer)"))
         // --temperature without --samples has nothing to set.
         #expect(try lab(["eval", t.base, "--temperature", "0.7"]).stderr.contains("--samples k"))
+    }
+}
+
+struct ParameterCLITests {
+    /// Nonsense values stop before any work, with a message naming the flag and the value.
+    @Test(arguments: [
+        (["eval", "ckpt", "--samples", "0"], "--samples must be at least 1"),
+        (["eval", "ckpt", "--samples", "4", "--temperature", "0"], "--temperature must be positive"),
+        (["eval", "ckpt", "--max-length", "0"], "--max-length must be at least 1; got 0"),
+        (["traces", "ckpt", "-n", "0"], "-n must be at least 1; got 0"),
+        (["traces", "ckpt", "--max-length", "0"], "--max-length must be at least 1"),
+        (["report", "run", "--traces=-1"], "--traces must be 0 or more; got -1"),
+        (["train", "--group-size", "1"], "--group-size (\"groupSize\" in --config) must be at least 2"),
+        (["train", "--eval-every=-2"], "--eval-every (\"evalEvery\" in --config) must be 0 (never) or more; got -2"),
+        (["train", "--grad-clip", "0"], "--grad-clip"),
+    ])
+    func nonsenseIsRejectedNamingTheFlag(args: [String], message: String) throws {
+        let problems = tempPath("problems.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: problems) }
+        try lab(["problems", "generate", "--family", "add", "--difficulty", "1", "--count", "2"]).stdout
+            .write(toFile: problems, atomically: true, encoding: .utf8)
+        let extra = args[0] == "train" ? ["--heldout", problems, "--out", tempPath("never")] : []
+        let r = try lab(args + extra)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
     }
 }
 
@@ -152,6 +184,52 @@ struct ReportCLITests {
         let out = t.dir + "/elsewhere.html"
         #expect(try lab(["report", t.run, "--out", out]).status == 0)
         #expect(try String(contentsOfFile: out, encoding: .utf8) == html)
+    }
+
+    /// scripts/check-report's chart check (the part that reads the browser's DOM) passes a full
+    /// report and fails one with a chart without data or a series it does not draw.
+    @Test func checkReportFailsChartsWithoutData() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/check-report").path
+        func check(_ html: String) throws -> RunResult {
+            let file = t.dir + "/dom-\(UUID().uuidString).html"
+            try html.write(toFile: file, atomically: true, encoding: .utf8)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/bin/bash")
+            p.arguments = [script, "--check-dom", file]
+            let out = Pipe(), err = Pipe()
+            (p.standardOutput, p.standardError) = (out, err)
+            try p.run()
+            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return RunResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+        }
+        #expect(try lab(["report", t.run]).status == 0)
+        let html = try String(contentsOfFile: t.run + "/report.html", encoding: .utf8)
+        let full = try check(html)
+        #expect(full.status == 0, "\(full.stdout)\(full.stderr)")
+        // The KL chart as a run with β = 0 draws it: no values.
+        var noKL = html
+        let kl = try #require(html.range(of: "<svg class=\"chart\" data-chart=\"kl\""))
+        let end = try #require(html.range(of: "</svg>", range: kl.upperBound..<html.endIndex))
+        noKL.replaceSubrange(kl.lowerBound..<end.upperBound,
+                             with: "<svg class=\"chart\" data-chart=\"kl\" data-series=\"0\"><text class=\"nodata\">no values</text></svg>")
+        let empty = try check(noKL)
+        #expect(empty.status != 0 && empty.stderr.contains("chart kl has no data"), "\(empty.stderr)")
+        // A series counted in data-series but drawn neither as a line nor as points.
+        let entropy = try #require(html.range(of: "data-chart=\"entropy\""))
+        let entropyEnd = try #require(html.range(of: "</svg>", range: entropy.upperBound..<html.endIndex))
+        var undrawn = html
+        undrawn.replaceSubrange(entropy.upperBound..<entropyEnd.lowerBound,
+                                with: String(html[entropy.upperBound..<entropyEnd.lowerBound])
+                                    .replacingOccurrences(of: "<polyline", with: "<line").replacingOccurrences(of: "<circle", with: "<rect"))
+        let missing = try check(undrawn)
+        #expect(missing.status != 0 && missing.stderr.contains("chart entropy has 1 series with data but draws 0"), "\(missing.stderr)")
+        // A chart that is not there at all.
+        let gone = try check(html.replacingOccurrences(of: "<svg class=\"chart\" data-chart=\"entropy\"", with: "<svg data-chart=\"entropy\""))
+        #expect(gone.status != 0 && gone.stderr.contains("7 charts rendered, expected 8"))
     }
 
     @Test func anEmptyRunDirectoryIsAnError() throws {

@@ -1,4 +1,4 @@
-// lab eval's maths and records: the unbiased pass@k, majority voting over exact answers, the
+// lab eval's maths and records: the unbiased pass@k, majority voting over the verifier's answer keys, the
 // per-difficulty breakdown and the JSON keys.
 import Foundation
 import Testing
@@ -57,7 +57,7 @@ struct MajorityTests {
         (mulProblem, ["35", "035", "70/2"]),
     ])
     func equalAnswersShareAKey(problem: Problem, answers: [String]) {
-        let keys = answers.map { AnswerKey.of(Scorer().score(answer($0), for: problem), family: problem.family) }
+        let keys = answers.map { Scorer().score(answer($0), for: problem).answerKey }
         #expect(keys[0] != nil)
         #expect(Set(keys).count == 1, "\(keys)")
     }
@@ -68,14 +68,14 @@ struct MajorityTests {
         (countdownProblem, "(1+6)*3", "7*3"),          // same value, other numbers
     ])
     func differentAnswersHaveDifferentKeys(problem: Problem, a: String, b: String) {
-        let ka = AnswerKey.of(Scorer().score(answer(a), for: problem), family: problem.family)
-        let kb = AnswerKey.of(Scorer().score(answer(b), for: problem), family: problem.family)
+        let ka = Scorer().score(answer(a), for: problem).answerKey
+        let kb = Scorer().score(answer(b), for: problem).answerKey
         #expect(ka != nil && kb != nil && ka != kb)
     }
 
     @Test(arguments: ["<think></think>36", answer("thirty-six"), answer("")])
     func missingAndMalformedAnswersDoNotVote(response: String) {
-        #expect(AnswerKey.of(Scorer().score(response, for: mulProblem), family: .mul) == nil)
+        #expect(Scorer().score(response, for: mulProblem).answerKey == nil)
     }
 
     @Test(arguments: [
@@ -143,10 +143,131 @@ struct CheckpointEvaluationTests {
         return try Checkpoint.load(from: dir)
     }
 
+    /// A tiny model overfitted (cross-entropy on the responses) to answer each question in a set
+    /// way, saved and loaded as `lab eval` loads it: its greedy answers mix every verdict and
+    /// both formats, so the metrics below are not all 0 or 1.
+    func trainedCheckpoint(_ documents: [(question: String, response: String)]) throws -> LoadedCheckpoint {
+        let tokenizer = try CharTokenizer()
+        let model = try GPTModel(config: GPTConfig(vocabSize: tokenizer.vocabSize, contextLength: 64, nLayer: 2, nHead: 2, nEmbd: 32), seed: 11)
+        let rows = try documents.map { d in
+            (prompt: [tokenizer.bosID] + (try tokenizer.encode(Template.prompt(d.question))),
+             response: (try tokenizer.encode(d.response)) + [tokenizer.eosID])
+        }
+        let T = rows.map { $0.prompt.count + $0.response.count - 1 }.max()!
+        var x = [Int32](repeating: Int32(tokenizer.padID), count: rows.count * T), y = x
+        var mask = [Float](repeating: 0, count: rows.count * T)
+        for (b, r) in rows.enumerated() {
+            let seq = r.prompt + r.response
+            for t in 0..<(seq.count - 1) {
+                x[b * T + t] = Int32(seq[t])
+                y[b * T + t] = Int32(seq[t + 1])
+                if t + 1 >= r.prompt.count { mask[b * T + t] = 1 }     // learn the responses only
+            }
+        }
+        let adam = AdamW(layout: model.layout, parameters: AdamWParameters(weightDecay: 0))
+        for _ in 0..<400 {
+            model.trainingStep(tokens: x, targets: y, B: rows.count, T: T, mask: mask)
+            adam.update(model, learningRate: 1e-2)
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-eval-trained-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint.save(model, meta: CheckpointMeta(config: model.config, vocabulary: tokenizer.vocabulary, step: 3), to: dir)
+        return try Checkpoint.load(from: dir)
+    }
+
+    /// The reported metrics equal the ones computed here from each response on its own (its text,
+    /// the verifier's verdict, format check and think block), by the definitions in the README.
+    @Test func metricsAreThoseOfTheIndividualResponses() throws {
+        let problems = [
+            Problem(id: "add-a", family: .add, difficulty: 1, question: "1+2", answer: "3"),
+            Problem(id: "add-b", family: .add, difficulty: 1, question: "2+2", answer: "4"),
+            Problem(id: "mul-a", family: .mul, difficulty: 1, question: "3*4", answer: "12"),
+            Problem(id: "add-c", family: .add, difficulty: 2, question: "15+5", answer: "20"),
+            Problem(id: "div-a", family: .div, difficulty: 1, question: "6/8", answer: "3/4"),
+        ]
+        let loaded = try trainedCheckpoint([
+            ("1+2", "<think>1+2=3</think><answer>3</answer>"),     // correct, formatted, one true claim
+            ("2+2", "<think>2+2=5</think><answer>5</answer>"),     // wrong, formatted, one false claim
+            ("3*4", "<answer>12</answer>"),                        // correct, no think block
+            ("15+5", "20"),                                        // missing
+            ("6/8", "<think></think><answer>0.75</answer>"),       // correct, empty think
+        ])
+        var p = EvalParameters()
+        p.samples = 4
+        p.seed = 3
+        p.maxNewTokens = 40
+        let result = try CheckpointEvaluation.run(loaded, name: "trained", problems: problems, parameters: p)
+        let v = try JSONValue.parse(result.jsonObject)
+
+        // Each response alone, from the documented streams: greedy, then response j to problem i
+        // from (seed, 1, i, j) at the temperature.
+        let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer)
+        let greedy = try policy.rollouts(problems, samplesEach: 1, sampling: SamplingParameters(greedy: true, maxNewTokens: 40),
+                                         seed: 0, stream: 0).map { $0[0] }
+        let sampled = try policy.rollouts(problems, samplesEach: 4, sampling: SamplingParameters(temperature: 1, maxNewTokens: 40),
+                                          seed: 3, stream: 1)
+        struct One { var correct: Bool; var formatOK: Bool; var length: Int; var reasons: Bool; var checked: Int; var trueClaims: Int; var key: String? }
+        func one(_ r: Rollout) -> One {
+            let verified = Verifier().verify(r.response, for: r.problem)
+            let steps = StepChecker.summary(of: verified.think)
+            return One(correct: verified.verdict == .correct, formatOK: verified.formatOK, length: r.response.count,
+                       reasons: !verified.think.allSatisfy(\.isWhitespace), checked: steps.checked, trueClaims: steps.correct,
+                       key: verified.answerKey)
+        }
+        func expected(_ rs: [One]) -> [String: Double?] {
+            let n = Double(rs.count), right = rs.filter(\.correct), wrong = rs.filter { !$0.correct }
+            func mean(_ xs: [One]) -> Double? { xs.isEmpty ? nil : Double(xs.reduce(0) { $0 + $1.length }) / Double(xs.count) }
+            let checked = rs.reduce(0) { $0 + $1.checked }
+            return ["pass@1": Double(right.count) / n, "format_rate": Double(rs.filter(\.formatOK).count) / n,
+                    "mean_length": mean(rs), "length/correct_mean": mean(right), "length/wrong_mean": mean(wrong),
+                    "reasoning_rate": Double(rs.filter(\.reasons).count) / n,
+                    "step_accuracy": checked == 0 ? nil : Double(rs.reduce(0) { $0 + $1.trueClaims }) / Double(checked)]
+        }
+        func check(_ object: JSONValue?, _ want: [String: Double?], _ prefix: String = "", _ what: String) {
+            for (key, x) in want {
+                #expect(object?[prefix + key]?.doubleValue == x, "\(what) \(prefix + key)")
+                if x == nil { #expect(object?[prefix + key] == .null, "\(what) \(prefix + key)") }
+            }
+        }
+        let g = greedy.map(one)
+        // The model learnt its lessons well enough that the numbers say something.
+        let greedyPass = try #require(expected(g)["pass@1"] ?? nil), greedyFormat = try #require(expected(g)["format_rate"] ?? nil)
+        #expect(greedyPass > 0 && greedyPass < 1 && greedyFormat > 0 && greedyFormat < 1, "\(greedy.map(\.response))")
+        check(v, expected(g), "", "all")
+        for family in [Family.add, .mul, .div] {
+            let members = problems.indices.filter { problems[$0].family == family }
+            check(v["by_family"]?[family.rawValue], expected(members.map { g[$0] }), "", family.rawValue)
+            #expect(v["by_family"]?[family.rawValue]?["problems"]?.intValue == members.count)
+        }
+        check(v["by_difficulty"]?["add"]?["2"], expected([g[3]]), "", "add/2")
+
+        // k = 4: mean@k, pass@k (n = k: solved when any sample is), maj@k (the most frequent
+        // gradable answer, ties to the first given), and the sampled responses' metrics.
+        let s = sampled.map { $0.map(one) }
+        let flat = s.flatMap { $0 }
+        #expect(v["mean@k"]?.doubleValue == Double(flat.filter(\.correct).count) / Double(flat.count))
+        #expect(v["pass@k"]?.doubleValue == Double(s.filter { $0.contains(where: \.correct) }.count) / Double(s.count))
+        func majorityCorrect(_ group: [One]) -> Bool {
+            var best: (key: String, count: Int, correct: Bool)?
+            for (i, r) in group.enumerated() {
+                guard let key = r.key, !group[..<i].contains(where: { $0.key == key }) else { continue }
+                let count = group.filter { $0.key == key }.count
+                if best == nil || count > best!.count { best = (key, count, r.correct) }
+            }
+            return best?.correct ?? false
+        }
+        #expect(v["maj@k"]?.doubleValue == Double(s.filter(majorityCorrect).count) / Double(s.count))
+        var sampledWant = expected(flat)
+        sampledWant["pass@1"] = nil
+        check(v, sampledWant, "sampled/", "sampled")
+        #expect(v["problems"]?.intValue == 5 && v["k"]?.intValue == 4 && v["step"]?.intValue == 3)
+    }
+
     @Test func jsonHasTheDocumentedKeysAndFractions() throws {
         var p = EvalParameters()
         p.samples = 3
         p.maxNewTokens = 12
+        p.seed = UInt64.max          // seeds are UInt64: written exactly, not wrapped to a negative Int
         var progress: [Int] = []
         let r = try CheckpointEvaluation.run(try tinyCheckpoint(), name: "ckpt", problems: Array(heldoutSample.prefix(9)), parameters: p) {
             progress.append($0.done)
@@ -154,6 +275,7 @@ struct CheckpointEvaluationTests {
         #expect(progress.last == 9)
         let v = try JSONValue.parse("[" + r.jsonObject + "]").arrayValue![0]
         #expect(v["checkpoint"]?.stringValue == "ckpt" && v["step"]?.intValue == 7 && v["problems"]?.intValue == 9 && v["k"]?.intValue == 3)
+        #expect(v["seed"]?.uint64Value == UInt64.max)
         for key in ["pass@1", "format_rate", "mean@k", "pass@k", "maj@k"] {
             let x = try #require(v[key]?.doubleValue, "\(key)")
             #expect((0...1).contains(x), "\(key)")
@@ -174,12 +296,22 @@ struct CheckpointEvaluationTests {
         #expect(g["k"] == nil && g["mean@k"] == nil && g["pass@1"] != nil)
     }
 
-    @Test func invalidParametersAreRejected() {
+    @Test(arguments: [
+        ({ @Sendable (p: inout EvalParameters) in p.samples = 0 }, "--samples must be at least 1"),
+        ({ @Sendable (p: inout EvalParameters) in p.temperature = 0 }, "--temperature must be positive"),
+        ({ @Sendable (p: inout EvalParameters) in p.temperature = .infinity }, "--temperature must be positive"),
+        ({ @Sendable (p: inout EvalParameters) in p.topP = 1.5 }, "--top-p must be in (0, 1]; got 1.5"),
+        ({ @Sendable (p: inout EvalParameters) in p.maxNewTokens = 0 }, "--max-length must be at least 1; got 0"),
+        ({ @Sendable (p: inout EvalParameters) in p.batch = 0 }, "--batch must be at least 1; got 0"),
+    ] as [(@Sendable (inout EvalParameters) -> Void, String)])
+    func invalidParametersAreRejectedNamingTheFlag(change: @Sendable (inout EvalParameters) -> Void, message: String) {
         var p = EvalParameters()
-        p.temperature = 0
-        #expect(throws: ParameterError.self) { try p.validate() }
-        p = EvalParameters()
-        p.samples = 0
-        #expect(throws: ParameterError.self) { try p.validate() }
+        change(&p)
+        do { try p.validate(); Issue.record("accepted") } catch { #expect(error.message.hasPrefix(message), "\(error.message)") }
+    }
+
+    @Test func noProblemsIsAnError() throws {
+        do { _ = try CheckpointEvaluation.run(try tinyCheckpoint(), name: "c", problems: [], parameters: EvalParameters()); Issue.record("accepted") }
+        catch { #expect("\(error)".contains("no problems")) }
     }
 }

@@ -29,6 +29,72 @@ struct AdvantageTests {
     }
 }
 
+struct ParameterValidationTests {
+    @Test(arguments: [
+        ({ @Sendable (p: inout GRPOParameters) in p.groupSize = 1 }, "--group-size (\"groupSize\" in --config) must be at least 2"),
+        ({ @Sendable (p: inout GRPOParameters) in p.promptsPerStep = 0 }, "--prompts-per-step"),
+        ({ @Sendable (p: inout GRPOParameters) in p.temperature = 0 }, "--temperature"),
+        ({ @Sendable (p: inout GRPOParameters) in p.topP = 0 }, "--top-p"),
+        ({ @Sendable (p: inout GRPOParameters) in p.learningRate = -1e-4 }, "--lr"),
+        ({ @Sendable (p: inout GRPOParameters) in p.warmupSteps = -1 }, "--warmup"),
+        ({ @Sendable (p: inout GRPOParameters) in p.weightDecay = -0.1 }, "--weight-decay"),
+        ({ @Sendable (p: inout GRPOParameters) in p.gradClip = 0 }, "--grad-clip"),
+        ({ @Sendable (p: inout GRPOParameters) in p.beta = .nan }, "--beta"),
+        ({ @Sendable (p: inout GRPOParameters) in p.epsilonLow = 1 }, "--epsilon-low"),
+        ({ @Sendable (p: inout GRPOParameters) in p.miniBatches = 16 * 8 + 1 }, "--mini-batches"),
+        ({ @Sendable (p: inout GRPOParameters) in p.rewards.format = .infinity }, "--format-weight"),
+        ({ @Sendable (p: inout GRPOParameters) in p.evalEvery = -1 }, "--eval-every"),
+        ({ @Sendable (p: inout GRPOParameters) in p.evalProblems = 0 }, "\"evalProblems\" in --config must be at least 1"),
+        ({ @Sendable (p: inout GRPOParameters) in p.samplesEvery = -1 }, "--samples-every"),
+        ({ @Sendable (p: inout GRPOParameters) in p.saveEvery = -1 }, "--save-every"),
+        ({ @Sendable (p: inout GRPOParameters) in p.minLearningRate = 1 }, "\"minLearningRate\" in --config"),
+        ({ @Sendable (p: inout GRPOParameters) in p.curriculum.entries = [] }, "--families"),
+        ({ @Sendable (p: inout GRPOParameters) in p.curriculum.entries[0].weight = 0 }, "--families"),
+        ({ @Sendable (p: inout GRPOParameters) in p.curriculum.entries[0].difficulties = 0...2 }, "--families"),
+    ] as [(@Sendable (inout GRPOParameters) -> Void, String)])
+    func nonsenseIsRejectedNamingTheFlag(change: @Sendable (inout GRPOParameters) -> Void, message: String) {
+        var p = GRPOParameters()
+        change(&p)
+        do { try p.validate(); Issue.record("accepted") } catch { #expect(error.message.hasPrefix(message), "\(error.message)") }
+    }
+
+    @Test func defaultsAndEdgeValuesAreAccepted() throws {
+        var p = GRPOParameters()
+        try p.validate()
+        (p.evalEvery, p.evalProblems, p.samplesEvery, p.saveEvery, p.steps) = (0, 0, 0, 0, 0)
+        try p.validate()
+    }
+
+    @Test(arguments: [
+        ({ @Sendable (p: inout TraceParameters) in p.count = 0 }, "-n must be at least 1"),
+        ({ @Sendable (p: inout TraceParameters) in p.temperature = -1 }, "--temperature must be 0 (greedy) or more"),
+        ({ @Sendable (p: inout TraceParameters) in p.maxNewTokens = 0 }, "--max-length"),
+        ({ @Sendable (p: inout TraceParameters) in p.maxTries = 0 }, "--max-tries"),
+    ] as [(@Sendable (inout TraceParameters) -> Void, String)])
+    func traceParametersNameTheFlag(change: @Sendable (inout TraceParameters) -> Void, message: String) {
+        var p = TraceParameters()
+        change(&p)
+        do { try p.validate(); Issue.record("accepted") } catch { #expect(error.message.hasPrefix(message), "\(error.message)") }
+    }
+}
+
+struct GroupStatisticsTests {
+    @Test func computedOnceGiveEverythingTheStepLogsAndUses() {
+        let rewards: [[Double]] = [[0, 1, 1, 2], [1.1, 1.1, 1.1, 1.1], [0, 0, 0, 1]]
+        let g = GroupStatistics(rewards, scaling: .group)
+        #expect(zip(g.means, [1, 1.1, 0.25]).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(g.zeroStd == [false, true, false] && abs(g.fracZeroStd - 1.0 / 3) < 1e-15)
+        #expect(abs(g.stds[0] - (2.0 / 3).squareRoot()) < 1e-12 && g.stds[1] < 1e-15 && abs(g.stds[2] - 0.5) < 1e-12)
+        let flat = rewards.flatMap { $0 }
+        #expect(g.count == 12 && g.meanReward == flat.reduce(0, +) / 12 && g.batchStd == Advantages.std(flat))
+        // The advantages the loss uses are the ones computed from the same rewards alone.
+        for scaling in RewardScaling.allCases {
+            #expect(GroupStatistics(rewards, scaling: scaling).advantages == Advantages.compute(rewards, scaling: scaling))
+        }
+        #expect(g.advantages[1] == [0, 0, 0, 0])
+    }
+}
+
 struct LossTests {
     /// Two sequences of 2 and 4 tokens, per-token losses ℓ: (1, 3) and (2, 2, 2, 6).
     let lengths = [2, 4]

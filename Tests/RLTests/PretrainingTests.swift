@@ -80,6 +80,9 @@ struct PolicyTests {
         let alone = try p.rollouts([problems[2]], samplesEach: 3, sampling: sp, seed: 9, stream: 1)
         // Problem 2 alone is problem index 0 of its call: its streams differ, its samples too.
         #expect(alone[0].map(\.response) != a[2].map(\.response) || a[2].allSatisfy { $0.response.isEmpty })
+        // Given its index in the larger set, it draws what it drew there.
+        let indexed = try p.rollouts([problems[2], problems[4]], indices: [2, 4], samplesEach: 3, sampling: sp, seed: 9, stream: 1)
+        #expect(indexed.map { $0.map(\.response) } == [a[2], a[4]].map { $0.map(\.response) })
         let c = try p.rollouts(problems, samplesEach: 3, sampling: sp, seed: 10, stream: 1)
         #expect(a.map { $0.map(\.response) } != c.map { $0.map(\.response) })
         for group in a {

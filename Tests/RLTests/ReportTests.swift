@@ -43,9 +43,75 @@ struct ReportTests {
         }
         // A missing value breaks the line: correct length at steps 1 and 3-4 is two runs, one with 2 points.
         let trainLength = html.components(separatedBy: "data-chart=\"train-length\"")[1].components(separatedBy: "</svg>")[0]
-        #expect(trainLength.components(separatedBy: "data-label=\"correct\"").count - 1 == 1)
+        #expect(trainLength.components(separatedBy: "<polyline class=\"series\" data-label=\"correct\"").count - 1 == 1)
         // Held-out accuracy per family when eval.jsonl has it.
         #expect(html.contains("data-label=\"mul\""))
+    }
+
+    /// The SVG of one chart of the report for `dir`.
+    func chart(_ html: String, _ id: String) throws -> String {
+        try #require(html.components(separatedBy: "data-chart=\"\(id)\"").dropFirst().first?.components(separatedBy: "</svg>").first)
+    }
+
+    /// The `points` of the polylines of one series, and the (cx, cy) of its markers.
+    func drawn(_ chart: String, _ label: String) -> (lines: [String], points: [String]) {
+        func tags(_ name: String) -> [String] {
+            chart.components(separatedBy: "<\(name) ").dropFirst().map { String($0.prefix { $0 != ">" }) }
+                .filter { $0.contains("data-label=\"\(label)\"") }
+        }
+        let lines = tags("polyline").map { $0.components(separatedBy: "points=\"")[1].components(separatedBy: "\"")[0] }
+        let points = tags("circle").map { c in ["cx", "cy"].map { c.components(separatedBy: "\($0)=\"")[1].components(separatedBy: "\"")[0] }.joined(separator: ",") }
+        return (lines, points)
+    }
+
+    /// Known records give known coordinates. The plot area of a 560 × 250 chart spans x 56…544
+    /// and y 14…210 (196 high); steps map linearly from the first to the last, fractions from 0
+    /// (bottom) to 1 (top), counts from 0 to the last round tick at or above the largest value.
+    @Test func chartPointsAreWhereTheRecordsPutThem() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let html = try RunReport.load(RunDirectory(dir)).html
+        // eval.jsonl: pass@1 0.1 at step 0, 0.3 at step 4; mul/pass@1 0.2 and 0.5.
+        let accuracy = try chart(html, "heldout-accuracy")
+        #expect(accuracy.contains("data-series=\"2\""))
+        #expect(drawn(accuracy, "all").lines == ["56.0,190.4 544.0,151.2"])           // y = 14 + (1 − v) · 196
+        #expect(drawn(accuracy, "all").points == ["56.0,190.4", "544.0,151.2"])
+        #expect(drawn(accuracy, "mul").lines == ["56.0,170.8 544.0,112.0"])
+        // metrics.jsonl: entropy 1.2 at steps 1…4; the count axis runs 0…1.5 (ticks 0, 0.5, 1, 1.5).
+        let entropy = try chart(html, "entropy")
+        #expect(drawn(entropy, "entropy").lines == ["56.0,53.2 218.7,53.2 381.3,53.2 544.0,53.2"])
+        #expect(drawn(entropy, "entropy").points.count == 4)
+        // Reward 0.1 s at step s: one point per record, in step order, rising.
+        let reward = try chart(html, "reward")
+        let rewardPoints = drawn(reward, "reward").points
+        #expect(rewardPoints.count == 4)
+        let ys = rewardPoints.map { Double($0.split(separator: ",")[1])! }
+        #expect(ys == ys.sorted(by: >))
+        // length/correct_mean is null at step 2: a marker at step 1 alone, a line over steps 3-4.
+        let length = try chart(html, "train-length")
+        let correct = drawn(length, "correct")
+        #expect(correct.points.count == 3 && correct.lines.count == 1)
+        #expect(correct.lines[0].split(separator: " ").map { $0.split(separator: ",")[0] } == ["381.3", "544.0"])
+        #expect(correct.points[0].hasPrefix("56.0,"))
+        // A chart without values draws nothing.
+        #expect(drawn(try chart(html, "kl"), "kl") == ([], []))
+    }
+
+    /// In a long series (over 80 points) only isolated values get markers; they are the only
+    /// way such a value shows.
+    @Test func isolatedValuesOfLongSeriesStillShow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-long-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var metrics = ""
+        for s in 1...100 {
+            let correct = s % 10 == 0 ? "50" : "null"          // accuracy near zero: a correct response now and then
+            metrics += #"{"step": \#(s), "reward": 0.1, "completions/mean_length": 40, "length/correct_mean": \#(correct), "length/wrong_mean": 40}"# + "\n"
+        }
+        try AtomicFile.write(metrics, to: dir + "/metrics.jsonl")
+        let length = try chart(try RunReport.load(RunDirectory(dir)).html, "train-length")
+        #expect(length.contains("data-series=\"3\""))
+        #expect(drawn(length, "correct").lines.isEmpty && drawn(length, "correct").points.count == 10)
+        #expect(drawn(length, "all").lines.count == 1 && drawn(length, "all").points.isEmpty)
     }
 
     @Test func tracesFromEarlyAndLateStepsAreEscaped() throws {

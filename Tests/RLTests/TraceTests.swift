@@ -53,12 +53,32 @@ struct TraceTextTests {
     }
 
     @Test func htmlEscapesTheResponse() {
-        var t = trace()
-        t.response = "<think>1+1=2 & <b>bold</b></think><answer>2</answer> <script>x</script>"
+        let t = Trace(rollout(problem, "<think>1+1=2 & <b>bold</b></think><answer>2</answer> <script>x</script>"))
         let html = TraceText.render(t, index: "1", painter: TracePainter(.html))
         #expect(!html.contains("<b>") && !html.contains("<script>"))
         #expect(html.contains("&amp; &lt;b&gt;bold&lt;/b&gt;") && html.contains("&lt;script&gt;x&lt;/script&gt;"))
         #expect(html.contains("<span class=\"claim-true\">1+1=2 ✓</span>"))
+    }
+
+    /// Marks and the verdict row's count come from the same text: the think block the verifier read.
+    @Test(arguments: [
+        // (response, marks shown, claims the verifier counted)
+        ("<think>1+1=2\n2+2=5</think><answer>4</answer>", 2, 2),
+        // Two think blocks: the verifier reads none, so nothing is marked.
+        ("<think>1+1=2<think>2+2=5</think><answer>4</answer>", 0, 0),
+        ("<think>1+1=2</think><think>2+2=5</think><answer>4</answer>", 0, 0),
+        // Cut off inside the think block (truncated): nothing was checked.
+        ("<think>1+1=2\n2+2=5\n3+3=", 0, 0),
+        ("<think>1+1=2 <answer>2</answer>", 0, 0),
+    ])
+    func marksAreTheClaimsTheVerifierChecked(response: String, marks: Int, checked: Int) {
+        let r = rollout(Problem(id: "add-1", family: .add, difficulty: 1, question: "2+2", answer: "4"), response)
+        #expect(r.scored.steps.checked == checked)
+        let text = TraceText.body(Trace(r), painter: TracePainter(.plain))
+        let shown = text.components(separatedBy: " ✓").count - 1 + text.components(separatedBy: " ✗").count - 1
+        #expect(shown == marks, "\(text)")
+        #expect(text.contains("claims true") == (checked > 0))
+        if marks == 0 && response.contains("1+1=2") { #expect(text.contains("1+1=2") && text.contains("(claims not checked)")) }
     }
 
     @Test func aSavedRecordReadsBackAsTheSameTrace() throws {
@@ -67,7 +87,7 @@ struct TraceTextTests {
         let t = try Trace(record: try JSONValue.parse(line))
         let fresh = Trace(r)
         #expect(t.problem == fresh.problem && t.response == fresh.response && t.verdict == .correct)
-        #expect(t.components == fresh.components && t.steps == fresh.steps && t.length == fresh.length)
+        #expect(t.components == fresh.components && t.steps == fresh.steps && t.length == fresh.length && t.think == fresh.think)
         #expect(t.advantage == -0.5)
         #expect(TraceText.body(t, painter: TracePainter(.plain)).contains("advantage -0.50"))
     }
@@ -75,7 +95,7 @@ struct TraceTextTests {
     @Test(arguments: [
         (#"{"response": "x", "verdict": "wrong", "components": {}}"#, "missing field \"problem\""),
         (#"{"problem": {"id": "m", "family": "mul", "difficulty": 1, "question": "1*1", "answer": "1"}, "response": "x", "verdict": "nearly", "components": {}}"#,
-         "field \"verdict\" must be one of correct, wrong, malformed, missing"),
+         "field \"verdict\" must be one of correct, wrong, malformed, missing, not the string \"nearly\""),
     ])
     func aBadRecordSaysWhatWasExpected(line: String, message: String) throws {
         do { _ = try Trace(record: try JSONValue.parse(line)); Issue.record("no error") } catch { #expect("\(error)" == message) }
@@ -115,5 +135,51 @@ struct TraceSamplingTests {
         let asked = try TraceSampling.sample([a], problems: [mulProblem], repeating: true, parameters: p)
         #expect(asked.count == 4 && asked.allSatisfy { $0[0].problem == mulProblem })
         #expect(Set(asked.map { $0[0].response }).count > 1)
+    }
+
+    /// The sample shown for a problem depends only on (seed, its index in the set): filters,
+    /// counts and --compare pick which problems are shown, not what their samples are.
+    @Test func aProblemsSampleDoesNotDependOnTheFilters() throws {
+        let a = try policy(seed: 1), b = try policy(seed: 2)
+        var p = TraceParameters()
+        p.count = 12
+        p.maxNewTokens = 16
+        func byID(_ found: [[Trace]], _ which: Int = 0) -> [String: String] {
+            Dictionary(found.map { ($0[which].problem.id, $0[which].response) }, uniquingKeysWith: { x, _ in x })
+        }
+        let all = byID(try TraceSampling.sample([a], problems: heldoutSample, parameters: p))
+        #expect(all.count == 12)
+        var variants: [TraceParameters] = []
+        for family in [nil, Family.add, .mul] as [Family?] {
+            for only in [nil, VerdictName.missing] as [VerdictName?] {
+                for count in [3, 40] {
+                    var q = p
+                    (q.family, q.only, q.count) = (family, only, count)
+                    variants.append(q)
+                }
+            }
+        }
+        var compared = 0
+        for q in variants {
+            let found = try TraceSampling.sample([a], problems: heldoutSample, parameters: q)
+            #expect(!found.isEmpty)
+            for (id, response) in byID(found) where all[id] != nil {
+                #expect(all[id] == response, "\(id) with family \(q.family?.rawValue ?? "-"), only \(q.only?.rawValue ?? "-"), count \(q.count)")
+                compared += 1
+            }
+        }
+        #expect(compared > 12)
+        // Comparing: each checkpoint's side is what it shows alone.
+        let pairs = try TraceSampling.sample([a, b], problems: heldoutSample, parameters: p)
+        #expect(byID(pairs, 0) == all)
+        var alone = p
+        alone.family = .mul
+        let bAlone = byID(try TraceSampling.sample([b], problems: heldoutSample, parameters: alone))
+        for (id, response) in bAlone { if let paired = byID(pairs, 1)[id] { #expect(paired == response) } }
+        // Another seed, other samples.
+        var other = p
+        other.seed = 5
+        let reseeded = byID(try TraceSampling.sample([a], problems: heldoutSample, parameters: other))
+        #expect(reseeded.contains { all[$0.key] != nil && all[$0.key] != $0.value })
     }
 }

@@ -15,7 +15,7 @@ struct HeldoutTests {
         #expect(committed == set.jsonl, "problems/heldout.jsonl differs from `lab problems heldout`")
         let manifest = try JSONValue.parse(String(contentsOfFile: HeldoutSet.manifestPath(for: path), encoding: .utf8))
         #expect(manifest["sha256"]?.stringValue == SHA256.hex(Array(committed.utf8)))
-        #expect(manifest["seed"]?.intValue == Int(HeldoutSet.defaultSeed))
+        #expect(manifest["seed"]?.uint64Value == HeldoutSet.defaultSeed)
     }
 
     @Test func atLeast200DistinctProblemsPerStandardFamilyOverASpread() throws {

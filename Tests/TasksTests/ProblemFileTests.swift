@@ -24,7 +24,12 @@ struct ProblemFileTests {
         ("[1, 2]", "expected a JSON object"),
         (#"{"id": "a", "family": "mul", "difficulty": 3, "question": "1*2"}"#, "missing field \"answer\""),
         (#"{"id": "a", "family": "pow", "difficulty": 3, "question": "1", "answer": "1"}"#, "unknown family \"pow\""),
-        (#"{"id": "a", "family": "mul", "difficulty": "3", "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer"),
+        (#"{"id": "a", "family": "mul", "difficulty": "3", "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer, not the string \"3\""),
+        (#"{"id": "a", "family": "mul", "difficulty": 2.5, "question": "1", "answer": "1"}"#, "field \"difficulty\" must be an integer, not the number 2.5"),
+        (#"{"id": "a", "family": "mul", "difficulty": 3, "question": "1", "answer": 36}"#, "field \"answer\" must be a string, not the number 36"),
+        (#"{"id": null, "family": "mul", "difficulty": 3, "question": "1", "answer": "1"}"#, "field \"id\" must be a string, not null"),
+        (#"{"id": "a", "family": "countdown", "difficulty": 3, "question": "1", "answer": "1", "numbers": [1, "2"], "target": 3}"#,
+         "field \"numbers\" must be an array of integers, not the string \"2\""),
         (#"{"id": "a", "family": "countdown", "difficulty": 3, "question": "1", "answer": "1"}"#, "missing field \"numbers\""),
     ])
     func badLineNamesFileAndLine(line: String, message: String) throws {
@@ -41,6 +46,13 @@ struct ProblemFileTests {
         }
     }
 
+    @Test func theFormatHintNamesEveryFieldAndItsType() {
+        for part in ["\"id\" (a string)", "\"family\" (one of add, sub, mul, div, frac, linear, countdown)", "\"difficulty\" (an integer)",
+                     "\"question\" (a string)", "\"answer\" (a string)", "\"numbers\" (an array of integers)", "\"target\" (an integer)"] {
+            #expect(Problem.formatHint.contains(part), "\(part)")
+        }
+    }
+
     @Test func missingFileIsAClearError() {
         #expect(throws: InputFileError.self) { try JSONLines.readProblems("/nonexistent/problems.jsonl") }
     }
@@ -53,5 +65,30 @@ struct ProblemFileTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
             .filter { $0.contains(".tmp-") && $0.contains((path as NSString).lastPathComponent) }
         #expect(leftovers.isEmpty)
+    }
+}
+
+struct JSONValueTests {
+    /// Seeds are UInt64: every one, up to UInt64.max, is written and read back exactly, never
+    /// wrapped to a negative Int or rounded through a Double.
+    @Test(arguments: [0, 7, UInt64(Int.max), UInt64(Int.max) + 1, 20261122, UInt64.max])
+    func unsignedIntegersRoundTripExactly(seed: UInt64) throws {
+        let text = JSONValue.object(ordered: [("seed", .unsigned(seed))])
+        #expect(text == "{\"seed\": \(seed)}")
+        let back = try JSONValue.parse(text)["seed"]
+        #expect(back?.uint64Value == seed)
+        #expect(back == .unsigned(seed))
+        #expect(back?.intValue == (seed <= UInt64(Int.max) ? Int(seed) : nil))
+    }
+
+    @Test func negativeNumbersAreNotSeeds() throws {
+        #expect(try JSONValue.parse("-1").uint64Value == nil)
+        #expect(try JSONValue.parse("1.5").uint64Value == nil)
+    }
+
+    @Test func aManifestWithTheLargestSeedIsWritten() throws {
+        let set = HeldoutSet(seed: UInt64.max, perFamily: 1)
+        let manifest = try JSONValue.parse(set.manifest(file: "x.jsonl"))
+        #expect(manifest["seed"]?.uint64Value == UInt64.max)
     }
 }

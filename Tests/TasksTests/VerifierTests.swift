@@ -84,6 +84,30 @@ struct VerifierTests {
     }
 
     @Test(arguments: [
+        // (problem, answer content, key): the canonical value the verdict was decided on.
+        (divProblem, "14/6", "7/3" as String?),
+        (divProblem, " 2.5 ", "5/2"),
+        (mulProblem, "009716", "9716"),
+        (mulProblem, "-0", "0"),
+        (linearProblem, "x=2.5", "5/2"),
+        (countdownProblem, "(3+7)*25/50+80", "25,3,50,7,80→85"),   // wrong numbers, still a gradable answer
+        (countdownProblem, "3+7+25+50", "25,3,50,7→85"),
+        (mulProblem, "9000+716", nil),                               // malformed answers have no key
+        (countdownProblem, "3+x", nil),
+        (countdownProblem, "7/(3-3)", nil),
+    ])
+    func answerKeyIsTheCanonicalJudgedValue(problem: Problem, content: String, key: String?) {
+        #expect(Verifier().verify(respond(content), for: problem).answerKey == key)
+        #expect(Verifier().graded(answer: content, for: problem).key == key)
+        #expect(Scorer().score(respond(content), for: problem).answerKey == key)
+    }
+
+    @Test func noCompleteAnswerBlockHasNoKey() {
+        #expect(Verifier().verify("<think>x</think>9716", for: mulProblem).answerKey == nil)
+        #expect(Verifier().verify(respond("9716") + "<answer>1</answer>", for: mulProblem).answerKey == nil)
+    }
+
+    @Test(arguments: [
         ("<think>a</think><answer>1</answer>", true),
         ("  <think>a</think>\n<answer>1</answer>\n", true),
         ("<think></think><answer>1</answer>", true),
