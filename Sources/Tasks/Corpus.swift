@@ -7,11 +7,11 @@ import Exact
 /// How the corpus mixes styles and wrong solutions. Style shares are weights (normalised).
 public struct CorpusMix: Codable, Sendable, Equatable {
     /// Bare answers: the most common kind of "solution" text, and the least reliable one.
-    public var answer: Double = 0.55
+    public var answer: Double = 0.4
     /// Main steps only.
-    public var brief: Double = 0.1
+    public var brief: Double = 0.15
     /// Every step and a check: the style RL should learn to prefer.
-    public var full: Double = 0.35
+    public var full: Double = 0.45
     /// Share of documents with a wrong step and a wrong final answer, as real text has.
     public var wrong: Double = 0.05
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
@@ -20,6 +20,12 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     public var drill: Double = 0.15
     /// Facts per drill sheet.
     public var drillLines = 24
+    /// Opening lines of worked solutions (brief and full), one drawn uniformly per document, as
+    /// people start their working in different words. Spread over several first characters, no
+    /// single way of starting to reason is as likely as a bare answer: the base model's greedy
+    /// choice is a bare answer while its samples reason on about half the problems, the
+    /// starting point R1-Zero had. Without them greedy decoding followed whichever style led.
+    public var openers = ["Let me work it out.", "Step by step.", "First the digits.", "OK, carefully."]
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
@@ -78,6 +84,10 @@ extension CorpusMix {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
         guard var response = try? p.solution(style: style) else { return nil }
+        if style != .answer, !openers.isEmpty, response.hasPrefix(Template.thinkOpen) {
+            let opener = openers[rng.int(below: openers.count)]
+            response = Template.thinkOpen + opener + "\n" + response.dropFirst(Template.thinkOpen.count)
+        }
         let isWrong = rng.chance(wrong)
         if isWrong { response = Corruption.corrupt(response, problem: p, rng: &rng) }
         return CorpusDocument(problem: p, style: style, isWrong: isWrong, prompt: Template.prompt(p.question), response: response)

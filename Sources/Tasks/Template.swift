@@ -7,6 +7,9 @@ public enum Template {
         "User: \(question)\nAssistant: "
     }
 
+    /// The tag every response opens with.
+    public static let thinkOpen = "<think>"
+
     /// A whole training document: prompt then response.
     public static func document(question: String, response: String) -> String {
         prompt(question) + response

@@ -63,6 +63,30 @@ struct CorpusTests {
         }
     }
 
+    /// Worked solutions open with one of the mix's opening lines, each about equally often, so no
+    /// single way of starting to reason outweighs a bare answer; bare answers have none.
+    @Test func workedSolutionsOpenWithOneOfSeveralLines() throws {
+        let mix = CorpusMix()
+        var s = CorpusStream(seed: 6, excluding: heldout)
+        var counts: [String: Int] = [:]
+        var answers = 0
+        for _ in 0..<4000 {
+            let d = s.next()
+            guard let style = d.style else { continue }
+            let firstLine = d.response.dropFirst(Template.thinkOpen.count).prefix { $0 != "\n" }
+            if style == .answer {
+                #expect(d.response.hasPrefix(Template.thinkOpen + "</think>"))
+                answers += 1
+            } else {
+                #expect(mix.openers.contains(String(firstLine)), "\(d.response)")
+                counts[String(firstLine), default: 0] += 1
+            }
+        }
+        #expect(counts.count == mix.openers.count)
+        let most = try #require(counts.values.max())
+        #expect(Double(most) / Double(answers) < 0.5, "one opener must stay well below bare answers")
+    }
+
     @Test func sameSeedSameCorpus() {
         var a = CorpusStream(seed: 3, excluding: heldout), b = CorpusStream(seed: 3, excluding: heldout)
         var c = CorpusStream(seed: 4, excluding: heldout)
