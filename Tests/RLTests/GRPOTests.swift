@@ -41,7 +41,7 @@ struct ParameterValidationTests {
         ({ @Sendable (p: inout GRPOParameters) in p.gradClip = 0 }, "--grad-clip"),
         ({ @Sendable (p: inout GRPOParameters) in p.beta = .nan }, "--beta"),
         ({ @Sendable (p: inout GRPOParameters) in p.epsilonLow = 1 }, "--epsilon-low"),
-        ({ @Sendable (p: inout GRPOParameters) in p.miniBatches = 16 * 8 + 1 }, "--mini-batches"),
+        ({ @Sendable (p: inout GRPOParameters) in p.miniBatches = p.promptsPerStep * p.groupSize + 1 }, "--mini-batches"),
         ({ @Sendable (p: inout GRPOParameters) in p.rewards.format = .infinity }, "--format-weight"),
         ({ @Sendable (p: inout GRPOParameters) in p.evalEvery = -1 }, "--eval-every"),
         ({ @Sendable (p: inout GRPOParameters) in p.evalProblems = 0 }, "\"evalProblems\" in --config must be at least 1"),
