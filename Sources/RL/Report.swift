@@ -286,6 +286,35 @@ public struct RunReport {
         return h + "</table>\n"
     }
 
+    /// The chart styles, shared by the HTML page and the standalone SVG files.
+    static let svgCSS = """
+    svg .grid { stroke: #eee; } svg .axis, svg .tickmark { stroke: #888; } svg .frame { fill: none; stroke: #eee; }
+    svg .tick { font-size: 11px; fill: #555; } svg .axis-label { font-size: 12px; fill: #333; } svg .nodata { fill: #999; font-size: 13px; }
+    """
+
+    /// Ids of the charts, for `standaloneSVG(chart:)`.
+    public var chartIDs: [String] { charts.map(\.id) }
+
+    /// One chart as a standalone SVG file with its title, legend and styles (for a README, which
+    /// shows SVG images but not inline HTML); nil for an unknown id.
+    public func standaloneSVG(chart id: String) -> String? {
+        guard let chart = charts.first(where: { $0.id == id }) else { return nil }
+        let records = chart.source == .eval ? evals : metrics
+        let (W, H) = (560, 300)
+        var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(W)\" height=\"\(H)\" viewBox=\"0 0 \(W) \(H)\" "
+            + "font-family=\"system-ui, sans-serif\">\n<style>\n\(Self.svgCSS)\n</style>\n"
+            + "<rect width=\"\(W)\" height=\"\(H)\" fill=\"#fff\"/>\n"
+            + "<text x=\"8\" y=\"17\" font-size=\"14\" font-weight=\"bold\" fill=\"#222\">\(TracePainter.escape(chart.title))</text>\n"
+        out += svg(chart).replacingOccurrences(of: "<svg class=\"chart\"", with: "<svg x=\"0\" y=\"24\" class=\"chart\"") + "\n"
+        var x = 56.0
+        for (i, s) in chart.series.enumerated() where Self.points(records, s.key).contains(where: { $0.value != nil }) {
+            out += "<line x1=\"\(x)\" x2=\"\(x + 14)\" y1=\"288\" y2=\"288\" stroke=\"\(Self.colour(i, s.label))\" stroke-width=\"3\"/>"
+                + "<text x=\"\(x + 19)\" y=\"292\" font-size=\"12\" fill=\"#333\">\(TracePainter.escape(s.label))</text>\n"
+            x += 19 + 7 * Double(s.label.count) + 16
+        }
+        return out + "</svg>\n"
+    }
+
     static let css = """
     body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #222; padding: 0 16px; }
     h1 { font-size: 22px; margin-bottom: 0; } .path { color: #777; margin-top: 2px; font-family: monospace; }
@@ -295,8 +324,7 @@ public struct RunReport {
     .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(580px, 1fr)); gap: 18px; }
     figure { margin: 0; } figcaption { margin-bottom: 4px; } .caption { color: #666; font-size: 12px; }
     svg.chart { background: #fff; border: 1px solid #e4e4e4; }
-    svg .grid { stroke: #eee; } svg .axis, svg .tickmark { stroke: #888; } svg .frame { fill: none; stroke: #eee; }
-    svg .tick { font-size: 11px; fill: #555; } svg .axis-label { font-size: 12px; fill: #333; } svg .nodata { fill: #999; font-size: 13px; }
+    \(svgCSS)
     .legend span { margin-right: 14px; font-size: 12px; } .legend i { display: inline-block; width: 14px; height: 3px; margin-right: 5px; vertical-align: middle; }
     pre { background: #fafafa; border: 1px solid #eee; padding: 8px 10px; overflow-x: auto; font-size: 12.5px; }
     pre.trace { white-space: pre-wrap; }

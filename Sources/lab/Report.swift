@@ -22,6 +22,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Traces shown from each of the earliest and the latest step with saved traces.")
     var traces = ReportParameters().tracesPerStep
 
+    @Option(help: "Also write every chart as a standalone SVG file (title, legend, styles) into this directory, e.g. for a README.")
+    var svg: String?
+
     func run() throws {
         var p = ReportParameters()
         p.tracesPerStep = traces
@@ -31,5 +34,12 @@ struct ReportCommand: ParsableCommand {
         let path = out ?? runDirectory + "/report.html"
         try AtomicFile.write(report.html, to: path)
         print("wrote \(path)")
+        if let svg {
+            try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
+            for id in report.chartIDs {
+                try AtomicFile.write(report.standaloneSVG(chart: id)!, to: svg + "/" + id + ".svg")
+            }
+            print("wrote \(report.chartIDs.count) charts to \(svg)/")
+        }
     }
 }

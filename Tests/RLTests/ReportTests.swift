@@ -1,6 +1,9 @@
 // The HTML report: a chart per metric group, traces from early and late steps, escaping, and
 // errors on bad run directories.
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import Testing
 import Tasks
 @testable import RL
@@ -95,6 +98,22 @@ struct ReportTests {
         #expect(correct.points[0].hasPrefix("56.0,"))
         // A chart without values draws nothing.
         #expect(drawn(try chart(html, "kl"), "kl") == ([], []))
+    }
+
+    /// A standalone chart (for README) is one well-formed SVG document with the chart's title,
+    /// its lines, its own styles and a legend entry per drawn series.
+    @Test func standaloneChartsAreWholeSVGDocuments() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let report = try RunReport.load(RunDirectory(dir))
+        #expect(report.chartIDs.count == 8 && report.standaloneSVG(chart: "no-such-chart") == nil)
+        let svg = try #require(report.standaloneSVG(chart: "heldout-accuracy"))
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains("<style>") && svg.contains("Held-out accuracy (greedy pass@1)"))
+        #expect(drawn(svg, "all").lines == ["56.0,190.4 544.0,151.2"] && drawn(svg, "mul").lines.count == 1)
+        #expect(svg.contains(">all</text>") && svg.contains(">mul</text>"))
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "not well-formed: \(String(describing: parser.parserError))")
     }
 
     /// In a long series (over 80 points) only isolated values get markers; they are the only
