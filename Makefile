@@ -12,12 +12,10 @@ TEST_FLAGS = -c release -Xswiftc -enable-testing --no-parallel
 deps:
 	@scripts/install-deps
 
-# The main job. Until a base model ships in checkpoints/base (which `lab train` starts from) it
-# generates problems with worked solutions and grades them with the verifier.
+# The main job: R1-Zero-style GRPO from the shipped base model (checkpoints/base) into a new run
+# directory, checkpoints/run-<date>-<time>.
 train: deps
-	$(SWIFT) build -c release --product lab
-	.build/release/lab problems generate --family mul --difficulty 3 --count 5 --seed 7 --responses full \
-		| .build/release/lab verify
+	$(SWIFT) run -c release lab train
 
 test: deps
 	$(SWIFT) test $(TEST_FLAGS)
