@@ -16,9 +16,12 @@ public final class InferenceSession {
     public let slots: Int
     /// Tokens held so far per slot.
     public private(set) var lengths: [Int]
-    // Keys and values per head, (L, S, NH, T, hs): one position's head slice is contiguous, so
-    // writes are one copy and scores are short contiguous dot products.
+    // Values per head, (L, S, NH, Tp, hs): one position's head slice is contiguous.
+    // Keys per head in blocks of eight positions, (L, S, NH, Tp/8, hs, 8): the eight positions of one
+    // channel are contiguous, so eight scores are one SIMD8 FMA per channel with no horizontal sums.
+    // Tp is the context rounded up to a multiple of 8.
     private let kcache: FloatBuffer, vcache: FloatBuffer
+    private let tPad: Int
     private var rowCapacity = 0
     private var work: FloatBuffer?
     // Row buffers (pointers into `work`), sized for rowCapacity rows.
@@ -31,9 +34,10 @@ public final class InferenceSession {
         self.slots = slots
         let c = model.config
         lengths = [Int](repeating: 0, count: slots)
-        kcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
-        vcache = FloatBuffer(count: c.nLayer * slots * c.contextLength * c.nEmbd)
-        scores = FloatBuffer(count: c.contextLength)
+        tPad = (c.contextLength + 7) / 8 * 8
+        kcache = FloatBuffer(count: c.nLayer * slots * tPad * c.nEmbd)
+        vcache = FloatBuffer(count: c.nLayer * slots * tPad * c.nEmbd)
+        scores = FloatBuffer(count: tPad)
     }
 
     /// Forgets every sequence (lengths to 0); the cache memory is reused.
@@ -104,52 +108,83 @@ public final class InferenceSession {
         let scale = 1 / Float(hs).squareRoot()
         for l in 0..<L {
             layerNormForward(ln, nil, nil, x, p(lay.ln1w[l]), pOpt(lay.ln1b[l]), R, C)
-            matmulForward(qkv, ln, p(lay.qkvw[l]), pOpt(lay.qkvb[l]), R, C, 3 * C)
+            matmulForwardFewRows(qkv, ln, p(lay.qkvw[l]), pOpt(lay.qkvb[l]), R, C, 3 * C)
             // Write this call's keys and values first, then attend (rows of one sequence see each other).
-            let kl = kcache.base + l * slots * Tm * C, vl = vcache.base + l * slots * Tm * C
+            let Tp = tPad
+            let kl = kcache.base + l * slots * Tp * C, vl = vcache.base + l * slots * Tp * C
             for r in 0..<R {
                 let t = rowPos[r]
                 let k = qkv + r * 3 * C + C, v = k + C
                 for h in 0..<NH {
-                    (kl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: k + h * hs, count: hs)
-                    (vl + ((rowSlot[r] * NH + h) * Tm + t) * hs).update(from: v + h * hs, count: hs)
+                    let kd = kl + (rowSlot[r] * NH + h) * Tp * hs + (t >> 3) * hs * 8 + (t & 7)
+                    let ks = k + h * hs
+                    for i in 0..<hs { kd[i * 8] = ks[i] }
+                    (vl + ((rowSlot[r] * NH + h) * Tp + t) * hs).update(from: v + h * hs, count: hs)
                 }
             }
             // One row attends over its own sequence's cached positions 0...pos.
             let rowPos = self.rowPos, rowSlot = self.rowSlot, qkv = self.qkv!, atty = self.atty!, sc = scores.base
-            do {
-                for r in 0..<R {
-                    let n = rowPos[r] + 1
-                    for h in 0..<NH {
-                        let q = qkv + r * 3 * C + h * hs
-                        let kb = kl + (rowSlot[r] * NH + h) * Tm * hs
-                        let vb = vl + (rowSlot[r] * NH + h) * Tm * hs
-                        // scores (n) = scale · K[0..<n] · q
-                        for j in 0..<n { sc[j] = dot(q, kb + j * hs, hs) * scale }
-                        let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
-                        let o = atty + r * C + h * hs
-                        if hs % 8 == 0 {
-                            // Eight output channels at a time, accumulated in a register over positions.
-                            var c = 0
-                            while c < hs {
-                                var acc = SIMD8<Float>(repeating: 0)
-                                for j in 0..<n { acc += sc[j] * load8(vb + j * hs + c) }
-                                UnsafeMutableRawPointer(o + c).storeBytes(of: acc * inv, as: SIMD8<Float>.self)
-                                c += 8
-                            }
-                        } else {
-                            o.update(repeating: 0, count: hs)
-                            for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
+            for r in 0..<R {
+                let n = rowPos[r] + 1, nb = (n + 7) >> 3
+                for h in 0..<NH {
+                    let q = qkv + r * 3 * C + h * hs
+                    let kb = kl + (rowSlot[r] * NH + h) * Tp * hs
+                    let vb = vl + (rowSlot[r] * NH + h) * Tp * hs
+                    // scores = scale · K[0..<n] · q, eight positions per SIMD8 (lanes ≥ n of the last block
+                    // see stale or zero cache entries and are never read).
+                    for b in 0..<nb {
+                        let kp = kb + b * hs * 8
+                        var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
+                        var i = 0
+                        while i + 1 < hs {
+                            a0 += q[i] * load8(kp + i * 8)
+                            a1 += q[i + 1] * load8(kp + i * 8 + 8)
+                            i += 2
                         }
+                        if i < hs { a0 += q[i] * load8(kp + i * 8) }
+                        UnsafeMutableRawPointer(sc + b * 8).storeBytes(of: (a0 + a1) * scale, as: SIMD8<Float>.self)
+                    }
+                    let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
+                    let o = atty + r * C + h * hs
+                    if hs % 32 == 0 {
+                        // 32 output channels at a time in four registers, over all positions.
+                        var c = 0
+                        while c < hs {
+                            var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
+                            var vp = vb + c
+                            for j in 0..<n {
+                                let w = sc[j]
+                                a0 += w * load8(vp); a1 += w * load8(vp + 8)
+                                a2 += w * load8(vp + 16); a3 += w * load8(vp + 24)
+                                vp += hs
+                            }
+                            let oc = UnsafeMutableRawPointer(o + c)
+                            oc.storeBytes(of: a0 * inv, as: SIMD8<Float>.self)
+                            oc.storeBytes(of: a1 * inv, toByteOffset: 32, as: SIMD8<Float>.self)
+                            oc.storeBytes(of: a2 * inv, toByteOffset: 64, as: SIMD8<Float>.self)
+                            oc.storeBytes(of: a3 * inv, toByteOffset: 96, as: SIMD8<Float>.self)
+                            c += 32
+                        }
+                    } else if hs % 8 == 0 {
+                        var c = 0
+                        while c < hs {
+                            var acc = SIMD8<Float>(repeating: 0)
+                            for j in 0..<n { acc += sc[j] * load8(vb + j * hs + c) }
+                            UnsafeMutableRawPointer(o + c).storeBytes(of: acc * inv, as: SIMD8<Float>.self)
+                            c += 8
+                        }
+                    } else {
+                        o.update(repeating: 0, count: hs)
+                        for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
                     }
                 }
             }
-            matmulForward(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
+            matmulForwardFewRows(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
             residualForward(x, x, tmp, R * C)
             layerNormForward(ln, nil, nil, x, p(lay.ln2w[l]), pOpt(lay.ln2b[l]), R, C)
-            matmulForward(fch, ln, p(lay.fcw[l]), pOpt(lay.fcb[l]), R, C, 4 * C)
+            matmulForwardFewRows(fch, ln, p(lay.fcw[l]), pOpt(lay.fcb[l]), R, C, 4 * C)
             geluForward(fchg, fch, R * 4 * C)
-            matmulForward(tmp, fchg, p(lay.fcprojw[l]), pOpt(lay.fcprojb[l]), R, 4 * C, C)
+            matmulForwardFewRows(tmp, fchg, p(lay.fcprojw[l]), pOpt(lay.fcprojb[l]), R, 4 * C, C)
             residualForward(x, x, tmp, R * C)
         }
         // Final LayerNorm and the tied lm_head only for the rows whose logits are wanted.

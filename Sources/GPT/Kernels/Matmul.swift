@@ -125,3 +125,27 @@ public func matmulBackwardNaive(_ dinp: UnsafeMutablePointer<Float>?, _ dweight:
         }
     }
 }
+
+/// `matmulForward` for decode-sized products (few rows): splits the output columns so each sgemm
+/// call is at most 100³ multiply-adds, where OpenBLAS takes its small-matrix path that works on the
+/// operands in place instead of packing the whole weight matrix on every call.
+public func matmulForwardFewRows(_ out: UnsafeMutablePointer<Float>,
+                                 _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                                 _ BT: Int, _ C: Int, _ OC: Int) {
+    var beta: Float = 0
+    if let bias {
+        for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
+        beta = 1
+    }
+    let maxCols = 1_000_000 / max(1, BT * C) / 16 * 16
+    if maxCols < 16 || maxCols >= OC {
+        gemm(.no, .no, BT, OC, C, 1, inp, C, weight, OC, beta, out, OC)
+        return
+    }
+    var j = 0
+    while j < OC {
+        let n = min(maxCols, OC - j)
+        gemm(.no, .no, BT, n, C, 1, inp, C, weight + j, OC, beta, out + j, OC)
+        j += n
+    }
+}
