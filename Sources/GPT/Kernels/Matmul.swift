@@ -159,9 +159,12 @@ public func matmulForwardFewRows(_ out: UnsafeMutablePointer<Float>,
         }
         return
     }
+    // Equal chunks (multiples of 16) rather than full ones and a short remainder.
+    let parts = (OC + maxCols - 1) / maxCols
+    let cols = ((OC + parts - 1) / parts + 15) / 16 * 16
     var j = 0
     while j < OC {
-        let n = min(maxCols, OC - j)
+        let n = min(cols, OC - j)
         gemm(.no, .no, BT, n, C, 1, inp, C, weight + j, OC, beta, out + j, OC)
         j += n
     }
