@@ -15,31 +15,46 @@ func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
     return row.map { Double($0) - lse }
 }
 
-@Test func kvCacheLogitsEqualFullForwardForRaggedBatch() throws {
-    let config = GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 16)
+struct KVCase: CustomTestStringConvertible, Sendable {
+    var config: GPTConfig, sequences: Int
+    var testDescription: String { "C=\(config.nEmbd), \(config.nHead) heads, \(sequences) sequences" }
+}
+
+/// A tiny model, and models the width of the bench's `tiny` and `small` with a batch as large as
+/// the decode path splits: blocked key cache with lengths off the block size, 32-channel value
+/// accumulation, matrix products split by columns and by inputs.
+let kvCases = [
+    KVCase(config: GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 16), sequences: 4),
+    KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 2, nHead: 4, nEmbd: 128), sequences: 32),
+    KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 1, nHead: 6, nEmbd: 384), sequences: 32),
+]
+
+@Test("KV-cache logits equal the full forward's for a ragged batch", arguments: kvCases)
+func kvCacheLogitsEqualFullForwardForRaggedBatch(_ c: KVCase) throws {
+    let config = c.config, n = c.sequences
     let model = try scrambledModel(config, seed: 21, std: 0.2)
     let V = config.vocabSize
     var rng = GPTRandom(seed: 22)
     // Prompts of different lengths, then a different number of decode steps per sequence.
-    let promptLengths = [3, 9, 1, 6]
-    let decodeSteps = [5, 2, 7, 0]
-    var seqs = promptLengths.map { n in (0..<n).map { _ in rng.int(below: V) } }
-    let session = InferenceSession(model: model, slots: 4)
-    var got = [[Float]](repeating: [], count: 4)
-    let pre = session.append(slots: [0, 1, 2, 3], tokens: seqs, logits: .all)
+    let promptLengths = (0..<n).map { [3, 9, 1, 6, 13, 8][$0 % 6] }
+    let decodeSteps = (0..<n).map { [5, 2, 7, 0, 12, 9][$0 % 6] }
+    var seqs = promptLengths.map { len in (0..<len).map { _ in rng.int(below: V) } }
+    let session = InferenceSession(model: model, slots: n)
+    var got = [[Float]](repeating: [], count: n)
+    let pre = session.append(slots: Array(0..<n), tokens: seqs, logits: .all)
     var row = 0
-    for s in 0..<4 {
+    for s in 0..<n {
         got[s] += Array(pre[(row * V)..<((row + promptLengths[s]) * V)])
         row += promptLengths[s]
     }
-    for step in 0..<7 {
-        let active = (0..<4).filter { decodeSteps[$0] > step }
+    for step in 0..<decodeSteps.max()! {
+        let active = (0..<n).filter { decodeSteps[$0] > step }
         let toks = active.map { _ in rng.int(below: V) }
         for (k, s) in active.enumerated() { seqs[s].append(toks[k]) }
         let out = session.appendOne(slots: active, tokens: toks)
         for (k, s) in active.enumerated() { got[s] += Array(out[(k * V)..<((k + 1) * V)]) }
     }
-    for s in 0..<4 {
+    for s in 0..<n {
         let want = fullLogits(model, seqs[s])
         #expect(want.count == got[s].count)
         let diff = zip(want, got[s]).map { abs($0 - $1) }.max() ?? 0
