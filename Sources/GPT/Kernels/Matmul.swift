@@ -34,15 +34,20 @@ public func gemm(_ ta: Transpose, _ tb: Transpose, _ M: Int, _ N: Int, _ K: Int,
 
 // MARK: - Forward / backward
 
+/// Writes `bias` into every row of out (BT, OC) and returns the sgemm β that adds the product to
+/// it (1), or 0 when there is no bias and the product overwrites `out`.
+@inline(__always)
+func broadcastBias(_ out: UnsafeMutablePointer<Float>, _ bias: UnsafePointer<Float>?, _ BT: Int, _ OC: Int) -> Float {
+    guard let bias else { return 0 }
+    for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
+    return 1
+}
+
 /// out (BT, OC) = inp (BT, C) @ weight (C, OC) + bias (OC). Overwrites `out`.
 public func matmulForward(_ out: UnsafeMutablePointer<Float>,
                           _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                           _ BT: Int, _ C: Int, _ OC: Int) {
-    var beta: Float = 0
-    if let bias {
-        for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
-        beta = 1
-    }
+    let beta = broadcastBias(out, bias, BT, OC)
     gemm(.no, .no, BT, OC, C, 1, inp, C, weight, OC, beta, out, OC)
 }
 
@@ -136,11 +141,7 @@ private let smallMNK = 1_000_000
 public func matmulForwardFewRows(_ out: UnsafeMutablePointer<Float>,
                                  _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
                                  _ BT: Int, _ C: Int, _ OC: Int) {
-    var beta: Float = 0
-    if let bias {
-        for r in 0..<BT { (out + r * OC).update(from: bias, count: OC) }
-        beta = 1
-    }
+    let beta = broadcastBias(out, bias, BT, OC)
     let maxCols = smallMNK / max(1, BT * C) / 16 * 16
     let kc = smallMNK / max(1, BT * OC) / 16 * 16
     if maxCols >= OC || (C >= 256 ? kc < 16 : maxCols < 16) {
