@@ -3,6 +3,15 @@
 // (see ../shared/DESIGN.md §2).
 import PackageDescription
 
+// The model's kernels are SIMD8 code: on x86-64 build them for AVX2 (Haswell, 2013, and later), where
+// a SIMD8<Float> is one 256-bit operation instead of two SSE ones. No FMA contraction is enabled, so the
+// arithmetic, and every result, is the same as the baseline build's.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let kernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "lab",
     products: [
@@ -27,7 +36,7 @@ let package = Package(
         // Problem families, worked solutions, verifier, rewards, step checker. Knows nothing of models.
         .target(name: "Tasks", dependencies: ["Exact", "Seeds"]),
         // Character GPT, kernels on OpenBLAS, AdamW, sampler, checkpoints. Knows nothing of problems.
-        .target(name: "GPT", dependencies: ["CBLAS", "Seeds"]),
+        .target(name: "GPT", dependencies: ["CBLAS", "Seeds"], swiftSettings: kernelSettings),
         // Pretraining, rollouts, GRPO, evaluation: the only library that joins Tasks and GPT.
         // Exact arithmetic stays behind the verifier (Tasks): RL compares answers by its keys.
         .target(name: "RL", dependencies: ["Tasks", "GPT"]),
