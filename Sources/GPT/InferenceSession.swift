@@ -25,7 +25,7 @@ public final class InferenceSession {
     private var rowCapacity = 0
     private var work: FloatBuffer?
     // Row buffers (pointers into `work`), sized for rowCapacity rows.
-    private var x, ln, qkv, atty, tmp, fch, fchg, lnOut, logitsBuf: UnsafeMutablePointer<Float>!
+    private var x, ln, qkv, atty, tmp, fch, fchg, logitsBuf: UnsafeMutablePointer<Float>!
     private var rowSlot: [Int] = [], rowPos: [Int] = [], rowTok: [Int] = [], outRows: [Int] = []
     private let scores: FloatBuffer          // (T) attention scratch
 
@@ -49,13 +49,13 @@ public final class InferenceSession {
         guard R > rowCapacity else { return }
         let c = model.config, C = c.nEmbd
         let cap = max(R, rowCapacity * 2)
-        let sizes = [cap * C, cap * C, cap * 3 * C, cap * C, cap * C, cap * 4 * C, cap * 4 * C, cap * C, cap * c.vocabSize]
+        let sizes = [cap * C, cap * C, cap * 3 * C, cap * C, cap * C, cap * 4 * C, cap * 4 * C, cap * c.vocabSize]
         let w = FloatBuffer(count: sizes.reduce(0, +))
         var o = 0
         var ptrs: [UnsafeMutablePointer<Float>] = []
         for s in sizes { ptrs.append(w.base + o); o += s }
         x = ptrs[0]; ln = ptrs[1]; qkv = ptrs[2]; atty = ptrs[3]; tmp = ptrs[4]; fch = ptrs[5]; fchg = ptrs[6]
-        lnOut = ptrs[7]; logitsBuf = ptrs[8]
+        logitsBuf = ptrs[7]
         work = w
         rowCapacity = cap
     }
@@ -95,7 +95,7 @@ public final class InferenceSession {
     private func run() -> UnsafeBufferPointer<Float> {
         let c = model.config, lay = model.layout
         let C = c.nEmbd, L = c.nLayer, NH = c.nHead, hs = c.headSize, V = c.vocabSize, Tm = c.contextLength
-        let R = rowTok.count
+        var R = rowTok.count
         ensureRows(R)
         let P = model.params.base
         func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
@@ -122,61 +122,25 @@ public final class InferenceSession {
                     (vl + ((rowSlot[r] * NH + h) * Tp + t) * hs).update(from: v + h * hs, count: hs)
                 }
             }
+            if l == L - 1 && outRows.count < R {
+                // Past the last layer's keys and values only the rows whose logits are wanted matter
+                // (prefill): move them (residual and query) to the front and finish the layer on them.
+                for (i, r) in outRows.enumerated() where i != r {
+                    (x + i * C).update(from: x + r * C, count: C)
+                    (qkv + i * 3 * C).update(from: qkv + r * 3 * C, count: C)
+                    rowPos[i] = rowPos[r]; rowSlot[i] = rowSlot[r]
+                }
+                R = outRows.count
+            }
             // One row attends over its own sequence's cached positions 0...pos.
             let rowPos = self.rowPos, rowSlot = self.rowSlot, qkv = self.qkv!, atty = self.atty!, sc = scores.base
             for r in 0..<R {
-                let n = rowPos[r] + 1, nb = (n + 7) >> 3
+                let n = rowPos[r] + 1
                 for h in 0..<NH {
                     let q = qkv + r * 3 * C + h * hs
                     let kb = kl + (rowSlot[r] * NH + h) * Tp * hs
                     let vb = vl + (rowSlot[r] * NH + h) * Tp * hs
-                    // scores = scale · K[0..<n] · q, eight positions per SIMD8 (lanes ≥ n of the last block
-                    // see stale or zero cache entries and are never read).
-                    for b in 0..<nb {
-                        let kp = kb + b * hs * 8
-                        var a0 = SIMD8<Float>(repeating: 0), a1 = SIMD8<Float>(repeating: 0)
-                        var i = 0
-                        while i + 1 < hs {
-                            a0 += q[i] * load8(kp + i * 8)
-                            a1 += q[i + 1] * load8(kp + i * 8 + 8)
-                            i += 2
-                        }
-                        if i < hs { a0 += q[i] * load8(kp + i * 8) }
-                        UnsafeMutableRawPointer(sc + b * 8).storeBytes(of: (a0 + a1) * scale, as: SIMD8<Float>.self)
-                    }
-                    let inv = 1 / vexpShiftSum(sc, vmax(sc, n), n)
-                    let o = atty + r * C + h * hs
-                    if hs % 32 == 0 {
-                        // 32 output channels at a time in four registers, over all positions.
-                        var c = 0
-                        while c < hs {
-                            var a0 = SIMD8<Float>(repeating: 0), a1 = a0, a2 = a0, a3 = a0
-                            var vp = vb + c
-                            for j in 0..<n {
-                                let w = sc[j]
-                                a0 += w * load8(vp); a1 += w * load8(vp + 8)
-                                a2 += w * load8(vp + 16); a3 += w * load8(vp + 24)
-                                vp += hs
-                            }
-                            let oc = UnsafeMutableRawPointer(o + c)
-                            oc.storeBytes(of: a0 * inv, as: SIMD8<Float>.self)
-                            oc.storeBytes(of: a1 * inv, toByteOffset: 32, as: SIMD8<Float>.self)
-                            oc.storeBytes(of: a2 * inv, toByteOffset: 64, as: SIMD8<Float>.self)
-                            oc.storeBytes(of: a3 * inv, toByteOffset: 96, as: SIMD8<Float>.self)
-                            c += 32
-                        }
-                    } else if hs % 8 == 0 {
-                        var c = 0
-                        while c < hs {
-                            var acc = SIMD8<Float>(repeating: 0)
-                            for j in 0..<n { acc += sc[j] * load8(vb + j * hs + c) }
-                            UnsafeMutableRawPointer(o + c).storeBytes(of: acc * inv, as: SIMD8<Float>.self)
-                            c += 8
-                        }
-                    } else {
-                        o.update(repeating: 0, count: hs)
-                        for j in 0..<n { axpy(sc[j] * inv, vb + j * hs, o, hs) }
-                    }
+                    attendCached(atty + r * C + h * hs, q, kb, vb, n, hs, scale, sc)
                 }
             }
             matmulForwardFewRows(tmp, atty, p(lay.attprojw[l]), pOpt(lay.attprojb[l]), R, C, C)
@@ -187,12 +151,10 @@ public final class InferenceSession {
             matmulForwardFewRows(tmp, fchg, p(lay.fcprojw[l]), pOpt(lay.fcprojb[l]), R, 4 * C, C)
             residualForward(x, x, tmp, R * C)
         }
-        // Final LayerNorm and the tied lm_head only for the rows whose logits are wanted.
-        let O = outRows.count
-        for (i, r) in outRows.enumerated() {
-            layerNormForward(lnOut + i * C, nil, nil, x + r * C, p(lay.lnfw), pOpt(lay.lnfb), 1, C)
-        }
-        gemm(.no, .yes, O, V, C, 1, lnOut, C, p(lay.wte), C, 0, logitsBuf, V)
+        // Final LayerNorm and the tied lm_head on the rows whose logits are wanted, now rows 0..<O.
+        let O = R
+        layerNormForward(ln, nil, nil, x, p(lay.lnfw), pOpt(lay.lnfb), O, C)
+        gemm(.no, .yes, O, V, C, 1, ln, C, p(lay.wte), C, 0, logitsBuf, V)
         return UnsafeBufferPointer(start: logitsBuf, count: O * V)
     }
 }

@@ -20,11 +20,14 @@ struct KVCase: CustomTestStringConvertible, Sendable {
     var testDescription: String { "C=\(config.nEmbd), \(config.nHead) heads, \(sequences) sequences" }
 }
 
-/// A tiny model, and models the width of the bench's `tiny` and `small` with a batch as large as
-/// the decode path splits: blocked key cache with lengths off the block size, 32-channel value
-/// accumulation, matrix products split by columns and by inputs.
+/// Tiny models (head sizes 8, 6 and 40: the 8-channel, single-channel and 32+8-channel value sums),
+/// and models the width of the bench's `tiny` and `small` with a batch as large as the decode path
+/// splits: blocked key cache with lengths off the block size, 32- and 64-channel value accumulation,
+/// matrix products split by columns and by inputs.
 let kvCases = [
     KVCase(config: GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 16), sequences: 4),
+    KVCase(config: GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 12), sequences: 4),
+    KVCase(config: GPTConfig(vocabSize: 17, contextLength: 32, nLayer: 2, nHead: 2, nEmbd: 80), sequences: 6),
     KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 2, nHead: 4, nEmbd: 128), sequences: 32),
     KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 1, nHead: 6, nEmbd: 384), sequences: 32),
 ]
@@ -39,26 +42,35 @@ func kvCacheLogitsEqualFullForwardForRaggedBatch(_ c: KVCase) throws {
     let promptLengths = (0..<n).map { [3, 9, 1, 6, 13, 8][$0 % 6] }
     let decodeSteps = (0..<n).map { [5, 2, 7, 0, 12, 9][$0 % 6] }
     var seqs = promptLengths.map { len in (0..<len).map { _ in rng.int(below: V) } }
-    let session = InferenceSession(model: model, slots: n)
-    var got = [[Float]](repeating: [], count: n)
-    let pre = session.append(slots: Array(0..<n), tokens: seqs, logits: .all)
-    var row = 0
-    for s in 0..<n {
-        got[s] += Array(pre[(row * V)..<((row + promptLengths[s]) * V)])
-        row += promptLengths[s]
+    let decoded = (0..<decodeSteps.max()!).map { step in
+        (0..<n).filter { decodeSteps[$0] > step }.map { ($0, rng.int(below: V)) }
     }
-    for step in 0..<decodeSteps.max()! {
-        let active = (0..<n).filter { decodeSteps[$0] > step }
-        let toks = active.map { _ in rng.int(below: V) }
-        for (k, s) in active.enumerated() { seqs[s].append(toks[k]) }
-        let out = session.appendOne(slots: active, tokens: toks)
-        for (k, s) in active.enumerated() { got[s] += Array(out[(k * V)..<((k + 1) * V)]) }
-    }
-    for s in 0..<n {
-        let want = fullLogits(model, seqs[s])
-        #expect(want.count == got[s].count)
-        let diff = zip(want, got[s]).map { abs($0 - $1) }.max() ?? 0
-        #expect(diff < 1e-4, "sequence \(s): max |Δlogit| \(diff)")
+    for step in decoded { for (s, t) in step { seqs[s].append(t) } }
+    let want = (0..<n).map { fullLogits(model, seqs[$0]) }
+    // Prefill with every prompt position's logits, and with only the last one's (which skips the last
+    // layer's work past its keys and values for the other positions); then decode the same tokens.
+    for rows in [LogitRows.all, .last] {
+        let session = InferenceSession(model: model, slots: n)
+        var got = [[Float]](repeating: [], count: n), first = [Int](repeating: 0, count: n)
+        let pre = session.append(slots: Array(0..<n), tokens: (0..<n).map { Array(seqs[$0].prefix(promptLengths[$0])) },
+                                 logits: rows)
+        var row = 0
+        for s in 0..<n {
+            let count = rows == .all ? promptLengths[s] : 1
+            first[s] = promptLengths[s] - count
+            got[s] += Array(pre[(row * V)..<((row + count) * V)])
+            row += count
+        }
+        for step in decoded {
+            let out = session.appendOne(slots: step.map(\.0), tokens: step.map(\.1))
+            for (k, (s, _)) in step.enumerated() { got[s] += Array(out[(k * V)..<((k + 1) * V)]) }
+        }
+        for s in 0..<n {
+            let w = want[s][(first[s] * V)...]
+            #expect(w.count == got[s].count)
+            let diff = zip(w, got[s]).map { abs($0 - $1) }.max() ?? 0
+            #expect(diff < 1e-4, "\(rows) logits, sequence \(s): max |Δlogit| \(diff)")
+        }
     }
 }
 

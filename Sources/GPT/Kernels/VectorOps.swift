@@ -7,6 +7,11 @@ func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
 }
 
 @inline(__always)
+func store8(_ p: UnsafeMutablePointer<Float>, _ v: SIMD8<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+@inline(__always)
 func hsum(_ v: SIMD8<Float>) -> Float {
     let a = v.lowHalf + v.highHalf
     return (a[0] + a[2]) + (a[1] + a[3])
@@ -51,11 +56,18 @@ func vsumSquaredDiff(_ p: UnsafePointer<Float>, _ m: Float, _ n: Int) -> Float {
     return s
 }
 
-/// max p[i] over n ≥ 1 floats.
+/// max p[i] over n ≥ 1 floats (eight lanes, then the lanes and the tail; max is exact in any order).
 @inline(__always)
 func vmax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
     var m = p[0]
-    for i in 1..<max(n, 1) { m = Swift.max(m, p[i]) }
+    var i = 0
+    if n >= 8 {
+        var acc = load8(p)
+        i = 8
+        while i + 8 <= n { let v = load8(p + i); acc.replace(with: v, where: v .> acc); i += 8 }
+        m = acc.max()
+    }
+    while i < n { m = Swift.max(m, p[i]); i += 1 }
     return m
 }
 
