@@ -84,16 +84,12 @@ public final class Sampler {
         for g in 0..<groups where sessions[g].slots < members[g].count {
             sessions[g] = InferenceSession(model: model, slots: members[g].count)
         }
-        // All groups advance one token per fork-join, so they read each layer's weights at about the
-        // same time and the second read comes from the shared cache instead of memory.
+        // Each group decodes to the end on its own thread: one fork-join per call. (Measured: a fork-join
+        // per token, which keeps the groups reading each layer's weights at the same time, was no faster.)
         let decoders = (0..<groups).map { g in
             GroupDecoder(prompts: members[g].map { prompts[$0] }, rngs: members[g].map { rngs[$0] }, sp, sessions[g])
         }
-        var running = true
-        while running {
-            parallelFor(groups) { g in decoders[g].advance() }
-            running = decoders.contains { !$0.finished }
-        }
+        parallelFor(groups) { g in while !decoders[g].finished { decoders[g].advance() } }
         for g in 0..<groups { for (k, i) in members[g].enumerated() { out[i] = decoders[g].out[k] } }
         return out
     }
@@ -104,14 +100,16 @@ public final class Sampler {
         let V = logits.count
         var maxv = -Float.greatestFiniteMagnitude, arg = 0
         for j in 0..<V where logits[j] > maxv { maxv = logits[j]; arg = j }
+        // work = exp(logit − max), unnormalised probabilities at temperature 1.
         var sum: Double = 0
-        for j in 0..<V { sum += Double(exp(logits[j] - maxv)) }
+        for j in 0..<V { work[j] = exp(logits[j] - maxv); sum += Double(work[j]) }
         let lse = maxv + Float(log(sum))
         if sp.greedy || sp.temperature <= 0 { return (arg, logits[arg] - lse) }
 
-        // Tempered probabilities (unnormalised), then optional top-k / top-p filtering.
+        // Tempered probabilities (unnormalised; at temperature 1 they are `work` already), then optional
+        // top-k / top-p filtering.
         let invT = 1 / sp.temperature
-        for j in 0..<V { work[j] = exp((logits[j] - maxv) * invT) }
+        if invT != 1 { for j in 0..<V { work[j] = exp((logits[j] - maxv) * invT) } }
         let filter = (sp.topK > 0 && sp.topK < V) || sp.topP < 1
         var chosen = arg
         if !filter {
