@@ -65,7 +65,8 @@ func vmax(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
         var acc = load8(p)
         i = 8
         while i + 8 <= n { let v = load8(p + i); acc.replace(with: v, where: v .> acc); i += 8 }
-        m = acc.max()
+        let h = acc.lowHalf.replacing(with: acc.highHalf, where: acc.highHalf .> acc.lowHalf)
+        m = Swift.max(Swift.max(h[0], h[1]), Swift.max(h[2], h[3]))
     }
     while i < n { m = Swift.max(m, p[i]); i += 1 }
     return m
