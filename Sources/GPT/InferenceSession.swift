@@ -18,7 +18,7 @@ public final class InferenceSession {
     public private(set) var lengths: [Int]
     // Values per head, (L, S, NH, Tp, hs): one position's head slice is contiguous.
     // Keys per head in blocks of eight positions, (L, S, NH, Tp/8, hs, 8): the eight positions of one
-    // channel are contiguous, so eight scores are one SIMD8 FMA per channel with no horizontal sums.
+    // channel are contiguous, so eight scores are one SIMD8 multiply-add per channel with no horizontal sums.
     // Tp is the context rounded up to a multiple of 8.
     private let kcache: FloatBuffer, vcache: FloatBuffer
     private let tPad: Int

@@ -1,6 +1,6 @@
 // KV-cache decoding equals the full forward; sampling is reproducible and independent of the batch.
 import Foundation
-import GPT
+@testable import GPT
 import Testing
 
 /// Full-forward logits (T,V) of one unpadded sequence.
@@ -17,19 +17,25 @@ func logSoftmax(_ row: ArraySlice<Float>) -> [Double] {
 
 struct KVCase: CustomTestStringConvertible, Sendable {
     var config: GPTConfig, sequences: Int
-    var testDescription: String { "C=\(config.nEmbd), \(config.nHead) heads, \(sequences) sequences" }
+    /// Added to every prompt's length (longer prompts reach more key blocks).
+    var promptExtra = 0
+    var testDescription: String {
+        "C=\(config.nEmbd), \(config.nHead) heads, \(sequences) sequences" + (promptExtra > 0 ? ", prompts +\(promptExtra)" : "")
+    }
 }
 
 /// Tiny models (head sizes 8, 6 and 40: the 8-channel, single-channel and 32+8-channel value sums),
 /// and models the width of the bench's `tiny` and `small` with a batch as large as the decode path
 /// splits: blocked key cache with lengths off the block size, 32- and 64-channel value accumulation,
-/// matrix products split by columns and by inputs.
+/// matrix products split by columns and by inputs, and sequences longer than four key blocks.
 let kvCases = [
     KVCase(config: GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 16), sequences: 4),
     KVCase(config: GPTConfig(vocabSize: 17, contextLength: 24, nLayer: 2, nHead: 2, nEmbd: 12), sequences: 4),
     KVCase(config: GPTConfig(vocabSize: 17, contextLength: 32, nLayer: 2, nHead: 2, nEmbd: 80), sequences: 6),
     KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 2, nHead: 4, nEmbd: 128), sequences: 32),
     KVCase(config: GPTConfig(vocabSize: 65, contextLength: 40, nLayer: 1, nHead: 6, nEmbd: 384), sequences: 32),
+    // Up to 49 positions: seven key blocks, scored as a group of four and a group of three.
+    KVCase(config: GPTConfig(vocabSize: 65, contextLength: 64, nLayer: 2, nHead: 4, nEmbd: 128), sequences: 8, promptExtra: 24),
 ]
 
 @Test("KV-cache logits equal the full forward's for a ragged batch", arguments: kvCases)
@@ -39,7 +45,7 @@ func kvCacheLogitsEqualFullForwardForRaggedBatch(_ c: KVCase) throws {
     let V = config.vocabSize
     var rng = GPTRandom(seed: 22)
     // Prompts of different lengths, then a different number of decode steps per sequence.
-    let promptLengths = (0..<n).map { [3, 9, 1, 6, 13, 8][$0 % 6] }
+    let promptLengths = (0..<n).map { [3, 9, 1, 6, 13, 8][$0 % 6] + c.promptExtra }
     let decodeSteps = (0..<n).map { [5, 2, 7, 0, 12, 9][$0 % 6] }
     var seqs = promptLengths.map { len in (0..<len).map { _ in rng.int(below: V) } }
     let decoded = (0..<decodeSteps.max()!).map { step in
@@ -168,5 +174,28 @@ func samplesReproducibleAndBatchIndependent(_ c: SamplingCase) throws {
     }
     #expect(throws: GPTError.self) {
         _ = try Sampler(model: model).generate(prompts: [[Int](repeating: 1, count: 40)], rngs: [GPTRandom(seed: 1)], parameters: .init())
+    }
+}
+
+@Test("a token is drawn with probability softmax(logits / T); its reported log-prob is at T = 1",
+      arguments: [Float(1), 0.5, 2])
+func chooseDrawsFromTheTemperedSoftmax(_ temperature: Float) {
+    let logits: [Float] = [2, 1, 0.5, -1, 0]
+    let V = logits.count, draws = 20_000
+    let sp = SamplingParameters(temperature: temperature)
+    var rng = GPTRandom(seed: 3)
+    var work = [Float](repeating: 0, count: V), order = [Int](repeating: 0, count: V)
+    var counts = [Int](repeating: 0, count: V)
+    let atOne = logSoftmax(logits[...]), tempered = logSoftmax(logits.map { $0 / temperature }[...])
+    logits.withUnsafeBufferPointer { l in
+        for _ in 0..<draws {
+            let (tok, lp) = Sampler.choose(l, sp, &rng, &work, &order)
+            counts[tok] += 1
+            #expect(abs(Double(lp) - atOne[tok]) < 1e-5)
+        }
+    }
+    // 20,000 draws: a frequency's standard deviation is at most 0.0036; allow about four.
+    for j in 0..<V {
+        #expect(abs(Double(counts[j]) / Double(draws) - exp(tempered[j])) < 0.015, "token \(j)")
     }
 }
