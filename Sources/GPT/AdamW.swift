@@ -23,7 +23,8 @@ public struct AdamWParameters: Codable, Equatable, Sendable {
     }
 }
 
-/// AdamW with decoupled weight decay. Moments m, v share the parameter layout.
+/// AdamW with decoupled weight decay over one flat parameter buffer (a model's, a value head's, or
+/// any other). Moments m, v share the parameters' layout.
 public final class AdamW {
     public var parameters: AdamWParameters
     /// First moments (same layout as the parameters).
@@ -32,35 +33,55 @@ public final class AdamW {
     public let v: FloatBuffer
     /// Steps taken so far (bias correction uses step+1 on the next update).
     public var step: Int = 0
-    private let layout: ParameterLayout
+    /// Contiguous regions of the buffer and whether weight decay applies to each.
+    private let regions: [(range: Range<Int>, decays: Bool)]
 
-    public init(layout: ParameterLayout, parameters: AdamWParameters = AdamWParameters()) {
+    /// The optimizer of a model: decay on its 2-D tensors only, as nanoGPT.
+    public convenience init(layout: ParameterLayout, parameters: AdamWParameters = AdamWParameters()) {
+        self.init(count: layout.count, regions: layout.tensors.map { ($0.offset..<($0.offset + $0.count), $0.decays) },
+                  parameters: parameters)
+    }
+
+    /// The optimizer of any flat buffer of `count` floats, decaying every element or none.
+    public convenience init(count: Int, decays: Bool, parameters: AdamWParameters = AdamWParameters()) {
+        self.init(count: count, regions: [(0..<count, decays)], parameters: parameters)
+    }
+
+    init(count: Int, regions: [(range: Range<Int>, decays: Bool)], parameters: AdamWParameters) {
         self.parameters = parameters
-        self.layout = layout
-        m = FloatBuffer(count: layout.count)
-        v = FloatBuffer(count: layout.count)
+        self.regions = regions
+        m = FloatBuffer(count: count)
+        v = FloatBuffer(count: count)
     }
 
     /// Clips (if configured) and applies one update to `model.params` from `model.grads`.
     /// Returns the gradient norm before clipping.
     @discardableResult
-    public func update(_ model: GPTModel, learningRate lr: Float) -> Float {
-        precondition(model.layout.count == layout.count)
-        let norm = gradientNorm(model.grads)
+    public func update(_ model: GPTModel, learningRate lr: Float, gradientNorm norm: Float? = nil) -> Float {
+        update(params: model.params, grads: model.grads, learningRate: lr, gradientNorm: norm)
+    }
+
+    /// One update of `params` from `grads`. `gradientNorm` is the norm to clip by when the caller
+    /// has it already (it may span several buffers stepped together, such as a trunk and its value
+    /// head); otherwise it is computed here. Returns the norm used.
+    @discardableResult
+    public func update(params: FloatBuffer, grads: FloatBuffer, learningRate lr: Float, gradientNorm: Float? = nil) -> Float {
+        precondition(params.count == m.count && grads.count == m.count, "buffers must match the optimizer's layout")
+        let norm = gradientNorm ?? GPT.gradientNorm(grads)
         var scale: Float = 1
         if let clip = parameters.gradClip, norm > clip { scale = clip / (norm + 1e-6) }
         step += 1
         let b1 = parameters.beta1, b2 = parameters.beta2, eps = parameters.eps, wd = parameters.weightDecay
         let c1 = 1 / (1 - Float(pow(Double(b1), Double(step))))
         let c2 = 1 / (1 - Float(pow(Double(b2), Double(step))))
-        let p = model.params.base, g = model.grads.base, m = m.base, v = v.base
-        let parts = split(layout.count, into: Parallelism.threads)
-        let tensors = layout.tensors
+        let parts = split(m.count, into: Parallelism.threads)
+        let p = params.base, g = grads.base, m = m.base, v = v.base
+        let regions = self.regions
         parallelFor(parts.count) { k in
             let r = parts[k]
-            // Walk the tensors overlapping this part; decay is constant within a tensor.
-            for t in tensors {
-                let lo = Swift.max(t.offset, r.lowerBound), hi = Swift.min(t.offset + t.count, r.upperBound)
+            // Walk the regions overlapping this part; decay is constant within a region.
+            for t in regions {
+                let lo = Swift.max(t.range.lowerBound, r.lowerBound), hi = Swift.min(t.range.upperBound, r.upperBound)
                 if lo >= hi { continue }
                 AdamW.kernel(p + lo, g + lo, m + lo, v + lo, hi - lo, lr, scale, b1, b2, eps, t.decays ? wd : 0, c1, c2)
             }

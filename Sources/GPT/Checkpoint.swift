@@ -60,7 +60,10 @@ public enum Checkpoint {
     /// directory, each is fsynced, then the directory is renamed over the old one. A crash at any
     /// moment leaves either the old complete checkpoint at `directory` (or, during the final swap,
     /// at `directory.old-*`) or the new complete one, never a half-written one.
-    public static func save(_ model: GPTModel, meta: CheckpointMeta, optimizer: AdamW? = nil, to directory: String) throws(CheckpointError) {
+    /// `extraFiles` (name → contents) go into the same directory in the same atomic write: the
+    /// state an algorithm keeps beside the policy, such as a critic's weights.
+    public static func save(_ model: GPTModel, meta: CheckpointMeta, optimizer: AdamW? = nil, extraFiles: [String: Data] = [:],
+                            to directory: String) throws(CheckpointError) {
         precondition(meta.config == model.config, "meta.config must describe the model")
         let fm = FileManager.default
         let dir = (directory as NSString).standardizingPath
@@ -85,6 +88,10 @@ public enum Checkpoint {
                 let ts = [NamedTensor(name: "m", shape: [n], values: opt.m.array),
                           NamedTensor(name: "v", shape: [n], values: opt.v.array)]
                 try writeSynced(SafeTensors.encode(ts, metadata: ["step": String(opt.step)]), to: tmp + "/" + optimizerFile)
+            }
+            for (name, data) in extraFiles.sorted(by: { $0.key < $1.key }) {
+                precondition(!name.contains("/") && ![modelFile, metaFile, optimizerFile].contains(name), "extra file \(name)")
+                try writeSynced(data, to: tmp + "/" + name)
             }
             try fsyncPath(tmp)
             var old: String? = nil

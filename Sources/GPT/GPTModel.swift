@@ -28,6 +28,7 @@ public final class GPTModel {
     private var ranges: [Range<Int>] = []
     private var B = 0, T = 0
     private var hasTargets = false
+    private var hasLogits = true
 
     // MARK: Init
 
@@ -74,30 +75,38 @@ public final class GPTModel {
     // MARK: Forward
 
     /// Runs the model on `tokens` (B,T), row-major, T ≤ contextLength. With `targets` (B,T) it also
-    /// computes `logProbs` (log p(target) per position, temperature 1) and `entropies`.
-    /// The batch is split across `Parallelism.threads` threads (data parallel, identical math).
-    public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int) {
+    /// computes `logProbs` (log p(target) per position, temperature 1), `entropies` and `probabilities`.
+    /// With `logits: false` it stops at the final hidden state (`hidden`): a value model needs no
+    /// vocabulary projection. The batch is split across `Parallelism.threads` threads (data
+    /// parallel, identical math). Activation memory is kept between calls and grown only when a
+    /// larger (B,T) needs it, so batches of varying length reuse it.
+    public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int, logits: Bool = true) {
         precondition(B > 0 && T > 0 && T <= config.contextLength, "need 0 < T ≤ contextLength")
         precondition(tokens.count == B * T && (targets?.count ?? B * T) == B * T, "tokens/targets must be B×T")
+        precondition(logits || targets == nil, "targets need the logits")
         let V = config.vocabSize
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "token id out of range")
         if let targets { precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "target id out of range") }
         let parts = split(B, into: max(1, min(Parallelism.threads, B)))
         if parts != ranges || self.T != T {
+            let old = shards
             shards = parts.enumerated().map { k, r in
-                Shard(self.config, B: r.count, T: T, ownGrads: k == 0 ? nil : FloatBuffer(count: self.layout.count))
+                let reuse = k < old.count ? old[k] : nil
+                return Shard(self.config, B: r.count, T: T, storage: reuse?.a.storage,
+                             ownGrads: k == 0 ? nil : (reuse?.ownGrads ?? FloatBuffer(count: self.layout.count)))
             }
             ranges = parts
         }
         self.B = B; self.T = T
         hasTargets = targets != nil
+        hasLogits = logits
         let params = self.params.base, layout = self.layout, shards = self.shards
         for (k, r) in parts.enumerated() {
             shards[k].tokens.replaceSubrange(0..., with: tokens[(r.lowerBound * T)..<(r.upperBound * T)])
             if let targets { shards[k].targets.replaceSubrange(0..., with: targets[(r.lowerBound * T)..<(r.upperBound * T)]) }
         }
         parallelFor(shards.count) { k in
-            shards[k].forward(params, layout, withTargets: targets != nil)
+            shards[k].forward(params, layout, withTargets: targets != nil, logits: logits)
         }
     }
 
@@ -107,18 +116,47 @@ public final class GPTModel {
     public var logProbs: [Float] { shards.flatMap { $0.output(\.logprob, perPosition: 1) } }
     /// Entropy (nats) of the next-token distribution per position (B,T) of the last forward with targets.
     public var entropies: [Float] { shards.flatMap { $0.output(\.entropy, perPosition: 1) } }
+    /// The next-token distribution (B,T,V) of the last forward with targets.
+    public var probabilities: [Float] { shards.flatMap { $0.output(\.probs, perPosition: config.vocabSize) } }
+    /// The final hidden state (B,T,C) of the last forward: the output of ln_f, what the tied head and
+    /// a value head read.
+    public var hidden: [Float] { shards.flatMap { $0.output(\.lnf, perPosition: config.nEmbd) } }
 
     // MARK: Backward
 
     /// Accumulates into `grads` the gradient of Σ_{b,t} dLogProbs[b,t] · logProbs[b,t].
     /// For mean cross-entropy over unmasked positions pass −mask/Σmask; for a policy-gradient loss
     /// pass −advantage·weight. Needs the previous `forward` to have had targets.
-    public func backward(dLogProbs: [Float]) {
-        precondition(hasTargets, "backward needs a forward with targets")
-        precondition(dLogProbs.count == B * T)
+    public func backward(dLogProbs: [Float]) { backward(dLogProbs: dLogProbs, dLogits: nil, dHidden: nil) }
+
+    /// Accumulates into `grads` the gradient of a loss whose derivatives are given with respect to
+    /// any of: the target log-probs (B,T), the full logits (B,T,V) and the final hidden state (B,T,C)
+    /// (nil: none through that path). The paths add up, so a loss that mixes a policy term, an
+    /// exact KL over the vocabulary and a value head on the same trunk is one backward.
+    /// `dLogProbs` needs a forward with targets; `dLogits` a forward with logits.
+    public func backward(dLogProbs: [Float]?, dLogits: [Float]?, dHidden: [Float]?) {
+        precondition(dLogProbs == nil || hasTargets, "dLogProbs needs a forward with targets")
+        precondition((dLogProbs == nil && dLogits == nil) || hasLogits, "dLogProbs/dLogits need a forward with logits")
+        let BT = B * T
+        precondition(dLogProbs.map { $0.count == BT } ?? true, "dLogProbs must be B×T")
+        precondition(dLogits.map { $0.count == BT * config.vocabSize } ?? true, "dLogits must be B×T×V")
+        precondition(dHidden.map { $0.count == BT * config.nEmbd } ?? true, "dHidden must be B×T×C")
         let params = self.params.base, grads = self.grads.base, layout = self.layout, shards = self.shards, T = self.T
+        let V = config.vocabSize, C = config.nEmbd
         for (k, r) in ranges.enumerated() {
-            shards[k].dlogprob.replaceSubrange(0..., with: dLogProbs[(r.lowerBound * T)..<(r.upperBound * T)])
+            let sh = shards[k]
+            sh.paths = (dLogProbs != nil, dLogits != nil, dHidden != nil)
+            if let dLogProbs { sh.dlogprob.replaceSubrange(0..., with: dLogProbs[(r.lowerBound * T)..<(r.upperBound * T)]) }
+            if let dLogits {
+                dLogits[(r.lowerBound * T * V)..<(r.upperBound * T * V)].withUnsafeBufferPointer {
+                    sh.a.dlogits.update(from: $0.baseAddress!, count: r.count * T * V)
+                }
+            }
+            if let dHidden {
+                dHidden[(r.lowerBound * T * C)..<(r.upperBound * T * C)].withUnsafeBufferPointer {
+                    sh.a.dlnfIn.update(from: $0.baseAddress!, count: r.count * T * C)
+                }
+            }
         }
         parallelFor(shards.count) { k in
             let g = shards[k].ownGrads
@@ -174,11 +212,13 @@ final class Shard {
     let ownGrads: FloatBuffer?
     var tokens: [Int32], targets: [Int32]
     var dlogprob: [Float]
+    /// Which gradients the next backward starts from: (dlogprob, dlogits, dHidden).
+    var paths = (logProbs: true, logits: false, hidden: false)
     let config: GPTConfig
 
-    init(_ c: GPTConfig, B: Int, T: Int, ownGrads: FloatBuffer?) {
+    init(_ c: GPTConfig, B: Int, T: Int, storage: FloatBuffer? = nil, ownGrads: FloatBuffer?) {
         self.B = B; self.T = T; config = c
-        a = Activations(c, B: B, T: T)
+        a = Activations(c, B: B, T: T, reusing: storage)
         self.ownGrads = ownGrads
         tokens = [Int32](repeating: 0, count: B * T)
         targets = [Int32](repeating: 0, count: B * T)
@@ -189,7 +229,7 @@ final class Shard {
         Array(UnsafeBufferPointer(start: a[keyPath: key], count: B * T * n))
     }
 
-    func forward(_ P: UnsafeMutablePointer<Float>, _ lay: ParameterLayout, withTargets: Bool) {
+    func forward(_ P: UnsafeMutablePointer<Float>, _ lay: ParameterLayout, withTargets: Bool, logits: Bool) {
         let V = config.vocabSize, C = config.nEmbd, L = config.nLayer, NH = config.nHead
         let BT = B * T, a = self.a
         @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
@@ -211,6 +251,7 @@ final class Shard {
             residualForward(a.res3(l), a.res2(l), a.fcproj(l), BT * C)
         }
         layerNormForward(a.lnf, a.lnfMean, a.lnfRstd, a.res3(L - 1), p(lay.lnfw), pOpt(lay.lnfb), BT, C)
+        if !logits { return }
         // Tied lm_head: logits (BT,V) = lnf (BT,C) · wteᵀ.
         gemm(.no, .yes, BT, V, C, 1, a.lnf, C, p(lay.wte), C, 0, a.logits, V)
         if withTargets {
@@ -226,15 +267,25 @@ final class Shard {
         @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
         @inline(__always) func g(_ o: Int) -> UnsafeMutablePointer<Float> { G + o }
         @inline(__always) func gOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : G + o }
-        a.dlogits.update(repeating: 0, count: BT * V)
-        targets.withUnsafeBufferPointer { tg in
-            dlogprob.withUnsafeBufferPointer { dl in
-                logProbBackward(a.dlogits, dl.baseAddress!, a.probs, tg.baseAddress!, BT, V)
+        // dlogits: given (exact-KL terms) and/or from the target log-probs.
+        if !paths.logits { a.dlogits.update(repeating: 0, count: BT * V) }
+        if paths.logProbs {
+            targets.withUnsafeBufferPointer { tg in
+                dlogprob.withUnsafeBufferPointer { dl in
+                    logProbBackward(a.dlogits, dl.baseAddress!, a.probs, tg.baseAddress!, BT, V)
+                }
             }
         }
-        // lm_head: dlnf = dlogits · wte ; dwte += dlogitsᵀ · lnf
-        gemm(.no, .no, BT, C, V, 1, a.dlogits, V, p(lay.wte), C, 0, a.dln, C)
-        gemm(.yes, .no, V, C, BT, 1, a.dlogits, V, a.lnf, C, 1, g(lay.wte), C)
+        // lm_head: dlnf = dlogits · wte (+ dHidden) ; dwte += dlogitsᵀ · lnf
+        if paths.logProbs || paths.logits {
+            if paths.hidden { a.dln.update(from: a.dlnfIn, count: BT * C) }
+            gemm(.no, .no, BT, C, V, 1, a.dlogits, V, p(lay.wte), C, paths.hidden ? 1 : 0, a.dln, C)
+            gemm(.yes, .no, V, C, BT, 1, a.dlogits, V, a.lnf, C, 1, g(lay.wte), C)
+        } else if paths.hidden {
+            a.dln.update(from: a.dlnfIn, count: BT * C)
+        } else {
+            a.dln.update(repeating: 0, count: BT * C)
+        }
         a.dres.update(repeating: 0, count: BT * C)
         layerNormBackward(a.dres, g(lay.lnfw), gOpt(lay.lnfb), a.dln, a.res3(L - 1), p(lay.lnfw), a.lnfMean, a.lnfRstd, BT, C)
         for l in stride(from: L - 1, through: 0, by: -1) {
@@ -276,8 +327,11 @@ final class Activations {
     let lnf, lnfMean, lnfRstd, logits, probs, logprob, entropy: UnsafeMutablePointer<Float>
     // Backward scratch, reused by every layer.
     let dlogits, dln, dres, datty, dqkv, dfch, dfchGelu, scratch: UnsafeMutablePointer<Float>
+    /// The gradient with respect to the final hidden state given by the caller (a value head's).
+    let dlnfIn: UnsafeMutablePointer<Float>
 
-    init(_ c: GPTConfig, B: Int, T: Int) {
+    /// Carves the regions for (B,T) out of `reusing` when it is large enough, else a new buffer.
+    init(_ c: GPTConfig, B: Int, T: Int, reusing: FloatBuffer? = nil) {
         self.B = B; self.T = T
         C = c.nEmbd; L = c.nLayer; NH = c.nHead; V = c.vocabSize
         let BT = B * T
@@ -289,8 +343,10 @@ final class Activations {
             L * BT * C, L * BT * C,                                      // fcproj, res3
             BT * C, BT, BT, BT * V, BT * V, BT, BT,                      // lnf, mean, rstd, logits, probs, logprob, entropy
             BT * V, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, T * T,  // backward scratch
+            BT * C,                                                      // dlnfIn
         ]
-        storage = FloatBuffer(count: sizes.reduce(0, +))
+        let total = sizes.reduce(0, +)
+        storage = reusing.flatMap { $0.count >= total ? $0 : nil } ?? FloatBuffer(count: total)
         var ptrs: [UnsafeMutablePointer<Float>] = []
         var o = 0
         for s in sizes { ptrs.append(storage.base + o); o += s }
@@ -302,7 +358,7 @@ final class Activations {
         lnf = ptrs[16]; lnfMean = ptrs[17]; lnfRstd = ptrs[18]; logits = ptrs[19]; probs = ptrs[20]
         logprob = ptrs[21]; entropy = ptrs[22]
         dlogits = ptrs[23]; dln = ptrs[24]; dres = ptrs[25]; datty = ptrs[26]; dqkv = ptrs[27]
-        dfch = ptrs[28]; dfchGelu = ptrs[29]; scratch = ptrs[30]
+        dfch = ptrs[28]; dfchGelu = ptrs[29]; scratch = ptrs[30]; dlnfIn = ptrs[31]
     }
 
     @inline(__always) func ln1(_ l: Int) -> UnsafeMutablePointer<Float> { ln1P + l * B * T * C }

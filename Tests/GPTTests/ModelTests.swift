@@ -120,3 +120,110 @@ func modelBackwardMatchesNumericGradient(_ c: ModelCase) throws {
     for t in l.tensors { #expect(t.offset == o); o += t.count }
     #expect(o == l.count)
 }
+
+/// The backward entry points the RL learners use (from the full logits and from the final hidden
+/// state, alone or together with the log-probs) against central differences of the reference.
+@Test(arguments: [(true, true, true), (false, true, false), (false, false, true), (true, false, true)])
+func backwardFromLogitsAndHiddenMatchesNumericGradient(fromLogProbs: Bool, fromLogits: Bool, fromHidden: Bool) throws {
+    let config = microConfig()
+    let model = try scrambledModel(config, seed: 11)
+    let (B, T, V, C) = (2, 4, config.vocabSize, config.nEmbd)
+    var rng = GPTRandom(seed: 12)
+    let tokens = (0..<(B * T)).map { _ in Int32(rng.int(below: V)) }
+    let targets = (0..<(B * T)).map { _ in Int32(rng.int(below: V)) }
+    let a = randomFloats(B * T, &rng), b = randomFloats(B * T * V, &rng), h = randomFloats(B * T * C, &rng)
+    model.forward(tokens: tokens, targets: targets, B: B, T: T)
+    #expect(relativeError(model.hidden, Ref.hidden(model.params.array.doubles, model.layout, tokens, B, T)) < 1e-5)
+    model.zeroGrad()
+    model.backward(dLogProbs: fromLogProbs ? a : nil, dLogits: fromLogits ? b : nil, dHidden: fromHidden ? h : nil)
+    let analytic = model.grads.array
+    let layout = model.layout
+    // L = Σ a·logprob + Σ b·logits + Σ h·hidden.
+    func loss(_ q: [Double]) -> Double {
+        let logits = Ref.logits(q, layout, tokens, B, T)
+        var l = 0.0
+        if fromLogProbs { l += dot(a.doubles, Ref.logProb(logits, targets, B * T, V)) }
+        if fromLogits { l += dot(b.doubles, logits) }
+        if fromHidden { l += dot(h.doubles, Ref.hidden(q, layout, tokens, B, T)) }
+        return l
+    }
+    var indices: [Int] = []
+    for t in layout.tensors { for k in 0..<min(t.count, 4) { indices.append(t.offset + (k * 7919 + 13) % t.count) } }
+    let numeric = numericGradient(model.params.array.doubles, at: indices, loss)
+    let scale = numeric.map(abs).max() ?? 1
+    for (k, i) in indices.enumerated() {
+        #expect(abs(Double(analytic[i]) - numeric[k]) <= 1e-4 * scale + 1e-3 * abs(numeric[k]), "[\(i)] \(analytic[i]) vs \(numeric[k])")
+    }
+}
+
+@Test func forwardWithoutLogitsGivesTheSameHiddenState() throws {
+    let model = try scrambledModel(microConfig(), seed: 13)
+    let tokens: [Int32] = [1, 2, 3, 4, 5, 6]
+    model.forward(tokens: tokens, targets: tokens, B: 2, T: 3)
+    let full = model.hidden
+    model.forward(tokens: tokens, B: 2, T: 3, logits: false)
+    #expect(model.hidden == full)
+    // Backward from the hidden state alone after such a forward equals the one after a full forward.
+    let dh = (0..<(6 * model.config.nEmbd)).map { Float($0 % 7) - 3 }
+    model.zeroGrad()
+    model.backward(dLogProbs: nil, dLogits: nil, dHidden: dh)
+    let a = model.grads.array
+    model.forward(tokens: tokens, targets: tokens, B: 2, T: 3)
+    model.zeroGrad()
+    model.backward(dLogProbs: nil, dLogits: nil, dHidden: dh)
+    #expect(model.grads.array == a)
+}
+
+@Test func valueHeadForwardAndBackwardMatchNumericGradient() throws {
+    let C = 5, N = 3
+    var rng = GPTRandom(seed: 14)
+    let head = try ValueHead(channels: C, parameters: randomFloats(C + 1, &rng))
+    let hidden = randomFloats(N * C, &rng), dv = randomFloats(N, &rng)
+    let values = head.forward(hidden: hidden)
+    for n in 0..<N {
+        let expected = (0..<C).reduce(Double(head.params[C])) { $0 + Double(hidden[n * C + $1]) * Double(head.params[$1]) }
+        #expect(abs(Double(values[n]) - expected) < 1e-5)
+    }
+    head.zeroGrad()
+    let dHidden = head.backward(dValues: dv, hidden: hidden)
+    // L = Σ dv·v: dL/dw = Σ dv·h, dL/db = Σ dv, dL/dh = dv ⊗ w.
+    let p = head.params.array.doubles
+    let numeric = numericGradient(p) { q in
+        (0..<N).reduce(0.0) { s, n in s + Double(dv[n]) * ((0..<C).reduce(q[C]) { $0 + Double(hidden[n * C + $1]) * q[$1] }) }
+    }
+    #expect(relativeError(head.grads.array, numeric) < 1e-4)
+    for n in 0..<N { for c in 0..<C { #expect(abs(dHidden[n * C + c] - dv[n] * head.params[c]) < 1e-6) } }
+    // A fresh head starts small: values near 0.
+    let fresh = ValueHead(channels: 128, seed: 1)
+    #expect(fresh.forward(hidden: randomFloats(128, &rng)).allSatisfy { abs($0) < 0.05 })
+}
+
+@Test func adamWOverAFlatBufferMatchesTheModelPath() throws {
+    let model = try scrambledModel(microConfig(), seed: 15)
+    let copy = try GPTModel(config: model.config, parameters: model.params.array)
+    var rng = GPTRandom(seed: 16)
+    let g = randomFloats(model.parameterCount, &rng)
+    for m in [model, copy] { for i in 0..<g.count { m.grads[i] = g[i] } }
+    let a = AdamW(layout: model.layout), b = AdamW(layout: copy.layout)
+    a.update(model, learningRate: 1e-2)
+    b.update(params: copy.params, grads: copy.grads, learningRate: 1e-2, gradientNorm: gradientNorm(copy.grads))
+    #expect(model.params.array == copy.params.array)
+    // A plain buffer with decay everywhere decays every element.
+    let x = FloatBuffer([1, 2, 3]), gx = FloatBuffer(count: 3)
+    let c = AdamW(count: 3, decays: true, parameters: AdamWParameters(weightDecay: 0.5, gradClip: nil))
+    c.update(params: x, grads: gx, learningRate: 0.1)
+    #expect(zip(x.array, [0.95, 1.9, 2.85] as [Float]).allSatisfy { abs($0 - $1) < 1e-6 })
+}
+
+@Test func flatVectorHelpers() {
+    let a = FloatBuffer([1, 2, 3]), b = FloatBuffer([4, -5, 6])
+    #expect(FlatVector.dot(a, b) == 12)
+    #expect(abs(FlatVector.norm(a) - 14.0.squareRoot()) < 1e-12)
+    FlatVector.axpy(2, a, b)
+    #expect(b.array == [6, -1, 12])
+    FlatVector.scale(0.5, b)
+    #expect(b.array == [3, -0.5, 6])
+    let c = FlatVector.clone(b)
+    FlatVector.copy(a, to: b)
+    #expect(b.array == [1, 2, 3] && c.array == [3, -0.5, 6])
+}

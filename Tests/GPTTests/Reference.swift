@@ -76,6 +76,20 @@ enum Ref {
     /// Full model: logits (B,T,V) from flat Double parameters in `layout` order.
     static func logits(_ p: [Double], _ layout: ParameterLayout, _ tokens: [Int32], _ B: Int, _ T: Int) -> [Double] {
         let c = layout.config, C = c.nEmbd, V = c.vocabSize, BT = B * T
+        let hf = hidden(p, layout, tokens, B, T)
+        let wte = Array(p[layout.wte..<(layout.wte + V * C)])
+        var logits = [Double](repeating: 0, count: BT * V)
+        for r in 0..<BT { for v in 0..<V {
+            var s = 0.0
+            for i in 0..<C { s += hf[r * C + i] * wte[v * C + i] }
+            logits[r * V + v] = s
+        } }
+        return logits
+    }
+
+    /// The final hidden state (B,T,C): ln_f's output.
+    static func hidden(_ p: [Double], _ layout: ParameterLayout, _ tokens: [Int32], _ B: Int, _ T: Int) -> [Double] {
+        let c = layout.config, C = c.nEmbd, V = c.vocabSize, BT = B * T
         func t(_ o: Int, _ n: Int) -> [Double] { Array(p[o..<(o + n)]) }
         func tOpt(_ o: Int, _ n: Int) -> [Double]? { o < 0 ? nil : t(o, n) }
         var x = encoder(tokens, t(layout.wte, V * C), t(layout.wpe, c.contextLength * C), B, T, C)
@@ -90,14 +104,6 @@ enum Ref {
             let fp = matmul(f, t(layout.fcprojw[l], 4 * C * C), tOpt(layout.fcprojb[l], C), BT, 4 * C, C)
             x = zip(x, fp).map { $0 + $1 }
         }
-        let hf = layerNorm(x, t(layout.lnfw, C), tOpt(layout.lnfb, C), BT, C)
-        let wte = t(layout.wte, V * C)
-        var logits = [Double](repeating: 0, count: BT * V)
-        for r in 0..<BT { for v in 0..<V {
-            var s = 0.0
-            for i in 0..<C { s += hf[r * C + i] * wte[v * C + i] }
-            logits[r * V + v] = s
-        } }
-        return logits
+        return layerNorm(x, t(layout.lnfw, C), tOpt(layout.lnfb, C), BT, C)
     }
 }
