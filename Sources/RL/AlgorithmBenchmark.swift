@@ -1,69 +1,113 @@
-// The GRPO step of `lab bench` (config `grpo-tiny`), set up like the peers' TRL benchmark
-// (../shared/peers/grpo_bench.py): the tiny model, prompts `a+b=`, 8 prompts × G = 8, at most 32
-// generated tokens at temperature 1, reward 1 when the completion starts with the sum, β = 0.04
-// (so the reference model is evaluated), one optimisation pass.
+// The RL steps of `lab bench`, set up like the peers' TRL benchmark (../shared/peers/grpo_bench.py):
+// the tiny model, prompts `a+b=`, 8 prompts × G = 8, at most 32 generated tokens at temperature 1,
+// reward 1 when the completion starts with the sum. `grpo-tiny` is GRPO with β = 0.04 (so the
+// reference model is evaluated), as the TRL peer runs it; `algo-<name>` is each algorithm with its
+// defaults, one process each, so its peak memory is its own.
 import Foundation
 import GPT
 import Tasks
 
-public struct GRPOBenchmarkResult: Codable, Sendable {
-    public var config = "grpo-tiny"
-    /// Median seconds per step (sampling, scoring, reference, loss, backward, AdamW).
+public struct AlgorithmBenchmarkResult: Codable, Sendable {
+    public var config: String
+    /// Median seconds per step (sampling, scoring, the update).
     public var stepS: Double
+    /// Median seconds of the update alone.
+    public var updateS: Double
     public var completionsPerS: Double
     public var completionTokensPerS: Double
     public var meanCompletionLength: Double
+    /// Bytes of model parameters the algorithm holds (policy, reference, critic, value head).
+    public var parameterBytes: Int
+    /// Bytes of gradient buffers.
+    public var gradientBytes: Int
+    /// Bytes of optimizer state (AdamW moments; TRPO's conjugate-gradient vectors during its step).
+    public var optimizerBytes: Int
+    /// The process's maximum resident set so far, MB (filled in by the caller that owns the process).
+    public var peakRSSMB: Double?
 
     enum CodingKeys: String, CodingKey {
-        case config, stepS = "step_s", completionsPerS = "completions_per_s"
+        case config, stepS = "step_s", updateS = "update_s", completionsPerS = "completions_per_s"
         case completionTokensPerS = "completion_tokens_per_s", meanCompletionLength = "mean_completion_len"
+        case parameterBytes = "parameter_bytes", gradientBytes = "gradient_bytes", optimizerBytes = "optimizer_bytes"
+        case peakRSSMB = "peak_rss_mb"
     }
 }
 
-public enum GRPOBenchmark {
-    public static func run(steps: Int = 12, skipFirst: Int = 2) throws -> GRPOBenchmarkResult {
+public enum AlgorithmBenchmark {
+    /// `grpo-tiny`: GRPO with β = 0.04.
+    public static func grpoTiny(steps: Int = 12, skipFirst: Int = 2) throws -> AlgorithmBenchmarkResult {
+        var g = GRPOParameters()
+        g.beta = 0.04
+        return try run(.grpo(g), config: "grpo-tiny", steps: steps, skipFirst: skipFirst)
+    }
+
+    /// `algo-<name>`: the algorithm with its default parameters.
+    public static func run(_ name: AlgorithmName, steps: Int = 8, skipFirst: Int = 2) throws -> AlgorithmBenchmarkResult {
+        try run(.defaults(name), config: "algo-" + name.rawValue, steps: steps, skipFirst: skipFirst)
+    }
+
+    static func run(_ algorithm: AlgorithmParameters, config name: String, steps: Int, skipFirst: Int) throws -> AlgorithmBenchmarkResult {
         let tokenizer = try CharTokenizer()
         var config = GPTConfig.tiny
         config.vocabSize = tokenizer.vocabSize
         let model = try GPTModel(config: config, seed: 1)
-        let reference = try GPTModel(config: config, parameters: model.params.array)
-        var p = GRPOParameters()
-        p.promptsPerStep = 8
-        p.groupSize = 8
-        p.maxResponseLength = 32
-        p.beta = 0.04
-        let optimizer = GRPOOptimizer(model: model, reference: reference, adam: AdamW(layout: model.layout),
-                                      parameters: p, padID: tokenizer.padID)
+        let base = model.params.array
+        let reference = algorithm.needsReference ? try GPTModel(config: config, parameters: base) : nil
+        var t = TrainingParameters()
+        t.promptsPerStep = 8
+        t.groupSize = 8
+        t.maxResponseLength = 32
+        let setup = AlgorithmSetup(policy: model, reference: reference, loadBase: { try GPTModel(config: config, parameters: base) },
+                                   training: t, padID: tokenizer.padID, policyOptimizer: nil)
+        let learner = try algorithm.make(setup)
         let sampler = Sampler(model: model, maxBatch: 64)
         var rng = SeededRandom(seed: 7)
-        var times: [Double] = [], lengths: [Int] = []
+        var times: [Double] = [], updates: [Double] = [], lengths: [Int] = []
         let clock = ContinuousClock()
         for step in 0..<steps {
-            let pairs = (0..<p.promptsPerStep).map { _ in (rng.int(in: 0...99), rng.int(in: 0...99)) }
+            let pairs = (0..<t.promptsPerStep).map { _ in (rng.int(in: 0...99), rng.int(in: 0...99)) }
             let t0 = clock.now
             let prompts = try pairs.map { [tokenizer.bosID] + (try tokenizer.encode("\($0.0)+\($0.1)=")) }
-            let jobs = prompts.flatMap { pr in Array(repeating: pr, count: p.groupSize) }
+            let jobs = prompts.flatMap { pr in Array(repeating: pr, count: t.groupSize) }
             let samples = try sampler.generate(prompts: jobs,
                                                rngs: jobs.indices.map { SeededRandom(seed: 3, derive: UInt64(step), UInt64($0)) },
-                                               parameters: SamplingParameters(maxNewTokens: p.maxResponseLength, eosID: tokenizer.eosID))
+                                               parameters: SamplingParameters(maxNewTokens: t.maxResponseLength, eosID: tokenizer.eosID))
             var groups: [[Trajectory]] = [], rewards: [[Double]] = []
             for (g, (a, b)) in pairs.enumerated() {
-                let members = samples[(g * p.groupSize)..<((g + 1) * p.groupSize)]
+                let members = samples[(g * t.groupSize)..<((g + 1) * t.groupSize)]
                 groups.append(members.map { Trajectory(prompt: prompts[g], response: $0.tokens, truncated: $0.stopReason != .eos) })
                 rewards.append(try members.map { s in
                     (try tokenizer.decode(s.tokens.filter { $0 != tokenizer.eosID })).hasPrefix(String(a + b)) ? 1 : 0
                 })
             }
-            _ = try optimizer.step(groups, rewards: rewards, learningRate: 1e-4, stepIndex: step)
+            let t1 = clock.now
+            _ = try learner.update(RolloutBatch(groups: groups, rewards: rewards), context: UpdateContext(step: step + 1, learningRate: 1e-4))
             if step >= skipFirst {
                 times.append((clock.now - t0) / .seconds(1))
+                updates.append((clock.now - t1) / .seconds(1))
                 lengths += samples.map(\.tokens.count)
             }
         }
-        let median = times.sorted()[times.count / 2]
+        let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] }
         let mean = Double(lengths.reduce(0, +)) / Double(max(1, lengths.count))
-        let n = Double(p.promptsPerStep * p.groupSize)
-        return GRPOBenchmarkResult(stepS: median, completionsPerS: n / median,
-                                   completionTokensPerS: n * mean / median, meanCompletionLength: mean)
+        let n = Double(t.batchSize)
+        let f = learner.footprint
+        return AlgorithmBenchmarkResult(config: name, stepS: median(times), updateS: median(updates), completionsPerS: n / median(times),
+                                        completionTokensPerS: n * mean / median(times), meanCompletionLength: mean,
+                                        parameterBytes: f.parameters, gradientBytes: f.gradients, optimizerBytes: f.optimizer)
+    }
+}
+
+/// Bytes of model state an algorithm holds besides activations.
+struct Footprint {
+    var parameters = 0, gradients = 0, optimizer = 0
+
+    static func model(_ m: GPTModel, adam: AdamW?) -> Footprint {
+        let b = m.parameterCount * MemoryLayout<Float>.size
+        return Footprint(parameters: b, gradients: b, optimizer: adam == nil ? 0 : 2 * b)
+    }
+
+    static func + (a: Footprint, b: Footprint) -> Footprint {
+        Footprint(parameters: a.parameters + b.parameters, gradients: a.gradients + b.gradients, optimizer: a.optimizer + b.optimizer)
     }
 }

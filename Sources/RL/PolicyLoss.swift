@@ -1,5 +1,6 @@
-// The GRPO objective, as pure functions: group-relative advantages, the clipped surrogate, the
-// k3 KL estimator, and how per-token losses are aggregated (grpo, dapo, dr_grpo).
+// The objectives as pure functions: advantages (group-relative, leave-one-out, GAE), the
+// surrogates (clipped, CISPO, REINFORCE), the KL estimators (k1, k3, exact), PPO's value loss,
+// explained variance, and how per-token losses are aggregated (grpo, dapo, dr_grpo).
 //
 // Letters: P prompts per step, G responses per prompt (the group), o_i the i-th response,
 // |o_i| its token count, ρ = π_θ / π_old per token.
@@ -79,6 +80,58 @@ public enum Advantages {
     public static func compute(_ rewards: [[Double]], scaling: RewardScaling, epsilon: Double = 1e-4) -> [[Double]] {
         GroupStatistics(rewards, scaling: scaling, epsilon: epsilon).advantages
     }
+
+    /// REINFORCE with the group-mean baseline: r_i − mean of the group (unscaled).
+    public static func groupMean(_ rewards: [[Double]]) -> [[Double]] {
+        rewards.map { g in
+            let m = g.reduce(0, +) / Double(max(1, g.count))
+            return g.map { $0 - m }
+        }
+    }
+
+    /// RLOO: each response's baseline is the mean of the other G − 1 rewards of its group,
+    /// r_i − (Σ_j r_j − r_i)/(G − 1).
+    public static func leaveOneOut(_ rewards: [[Double]]) -> [[Double]] {
+        rewards.map { g in
+            guard g.count > 1 else { return g.map { _ in 0 } }
+            let sum = g.reduce(0, +)
+            return g.map { $0 - (sum - $0) / Double(g.count - 1) }
+        }
+    }
+
+    /// Generalised advantage estimation over one response: δ_t = r_t + γV_{t+1} − V_t (V after
+    /// the last token is 0: the episode ends), Â_t = Σ_l (γλ)^l δ_{t+l}. Returns Â; the critic's
+    /// targets are Â(λ_critic) + V.
+    public static func gae(rewards: [Double], values: [Double], gamma: Double, lambda: Double) -> [Double] {
+        precondition(rewards.count == values.count, "one value per reward")
+        var adv = [Double](repeating: 0, count: rewards.count)
+        var next = 0.0, nextValue = 0.0
+        for t in stride(from: rewards.count - 1, through: 0, by: -1) {
+            let delta = rewards[t] + gamma * nextValue - values[t]
+            next = delta + gamma * lambda * next
+            adv[t] = next
+            nextValue = values[t]
+        }
+        return adv
+    }
+
+    /// Mean and (population) standard deviation; whitening is (x − mean)/(std + 1e-8).
+    public static func whiten(_ xs: [Double]) -> (mean: Double, std: Double) {
+        guard !xs.isEmpty else { return (0, 0) }
+        let m = xs.reduce(0, +) / Double(xs.count)
+        let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)
+        return (m, v.squareRoot())
+    }
+
+    /// Explained variance of the values as predictors of the returns: 1 − Var(R − V)/Var(R)
+    /// (1: perfect, 0: no better than the mean; nil when the returns do not vary).
+    public static func explainedVariance(values: [Double], returns: [Double]) -> Double? {
+        precondition(values.count == returns.count)
+        let varR = whiten(returns).std
+        guard varR > 0 else { return nil }
+        let resid = whiten(zip(returns, values).map { $0 - $1 }).std
+        return 1 - (resid * resid) / (varR * varR)
+    }
 }
 
 // MARK: - Per-token terms
@@ -98,6 +151,61 @@ public enum PolicyLoss {
         return (-unclipped, -unclipped, false)
     }
 
+    /// CISPO (MiniMax-M1): the clipped ratio as a stop-gradient weight on log π,
+    /// −sg(clip(ρ, 1−ε_low, 1+ε_high))·Â·log π, so a clipped token still has a gradient.
+    public static func cispo(logProb: Double, oldLogProb: Double, advantage a: Double,
+                             epsilonLow: Double, epsilonHigh: Double) -> (loss: Double, dLogProb: Double, clipped: Bool) {
+        let ratio = exp(logProb - oldLogProb)
+        let w = min(max(ratio, 1 - epsilonLow), 1 + epsilonHigh)
+        return (-w * a * logProb, -w * a, w != ratio)
+    }
+
+    /// REINFORCE: −Â·log π, no ratio, no clip.
+    public static func reinforce(logProb: Double, advantage a: Double) -> (loss: Double, dLogProb: Double) {
+        (-a * logProb, -a)
+    }
+
+    /// The k1 estimator of KL(π_θ ‖ π_ref) for one token, log π_θ − log π_ref (unbiased, can be
+    /// negative), and its derivative with respect to log π_θ: 1.
+    public static func k1(logProb: Double, refLogProb: Double) -> (value: Double, dLogProb: Double) {
+        (logProb - refLogProb, 1)
+    }
+
+    /// The exact KL over the vocabulary at one position, Σ_v p_ref(v)·(log p_ref(v) − log p_θ(v)),
+    /// and its gradient with respect to the logits of π_θ: p_θ − p_ref (written into `dLogits`,
+    /// scaled by `scale`).
+    public static func exactKL(probs: UnsafeBufferPointer<Float>, refProbs: UnsafeBufferPointer<Float>,
+                               dLogits: UnsafeMutableBufferPointer<Float>?, scale: Double) -> Double {
+        var kl = 0.0
+        for v in 0..<probs.count {
+            let q = Double(refProbs[v])
+            if q > 0 { kl += q * (log(q) - log(max(Double(probs[v]), 1e-30))) }
+            if let dLogits { dLogits[v] += Float(scale * (Double(probs[v]) - q)) }
+        }
+        return kl
+    }
+
+    /// The gradient of the entropy H = −Σ p log p with respect to the logits, −p_v·(log p_v + H),
+    /// scaled by `scale`, added into `dLogits`.
+    public static func entropyGradient(probs: UnsafeBufferPointer<Float>, entropy h: Double,
+                                       into dLogits: UnsafeMutableBufferPointer<Float>, scale: Double) {
+        for v in 0..<probs.count {
+            let p = Double(probs[v])
+            if p > 0 { dLogits[v] += Float(scale * (-p * (log(p) + h))) }
+        }
+    }
+
+    /// PPO's clipped value loss for one token, ½·max((V − R)², (clip(V, V_old ± c) − R)²), its
+    /// derivative with respect to V, and whether the clipped term was the larger.
+    public static func valueLoss(value v: Double, oldValue: Double, target r: Double, clip c: Double) -> (loss: Double, dValue: Double, clipped: Bool) {
+        let vc = min(max(v, oldValue - c), oldValue + c)
+        let a = (v - r) * (v - r), b = (vc - r) * (vc - r)
+        // The clipped term can only be the larger when V is outside V_old ± c, where clip(V) is
+        // constant: no gradient.
+        if b > a { return (0.5 * b, 0, true) }
+        return (0.5 * a, v - r, false)
+    }
+
     /// The k3 estimator of KL(π_θ ‖ π_ref) for one token, π_ref/π_θ − log(π_ref/π_θ) − 1 (never
     /// negative), and its derivative with respect to log π_θ: 1 − π_ref/π_θ.
     public static func k3(logProb: Double, refLogProb: Double) -> (value: Double, dLogProb: Double) {
@@ -105,6 +213,16 @@ public enum PolicyLoss {
         let r = exp(d)
         return (r - d - 1, 1 - r)
     }
+}
+
+/// Which estimate of the KL to the reference a penalty uses.
+public enum KLEstimator: String, Codable, Sendable, CaseIterable {
+    /// log π_θ − log π_ref at the sampled token (classic RLHF-PPO's per-token reward penalty).
+    case k1
+    /// π_ref/π_θ − log(π_ref/π_θ) − 1 at the sampled token (GRPO's; never negative).
+    case k3
+    /// Σ_v p_ref(v)·(log p_ref(v) − log p_θ(v)) over the whole vocabulary: exact, no sampling noise.
+    case full
 }
 
 // MARK: - Aggregation

@@ -154,7 +154,7 @@ public enum TrainingError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .nonFiniteLoss(step): return "the loss is not finite at step \(step); the last good checkpoint is kept"
+        case let .nonFiniteLoss(step): return "the loss or its gradient is not finite at step \(step); the update was not applied"
         }
     }
 }

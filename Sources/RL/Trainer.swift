@@ -1,149 +1,102 @@
-// The GRPO training loop: sample → score → advantages → loss → step → log → sometimes
-// evaluate, save traces, checkpoint. Resumable exactly from any checkpoint it wrote.
+// The training loop, the same for every algorithm: sample → score → update → log → sometimes
+// evaluate, save traces, checkpoint. It names no algorithm: the update is `config.algorithm`'s.
+// Resumable exactly from any checkpoint it wrote.
 import Foundation
 import GPT
 import Tasks
 
-/// Files of a run directory (DESIGN §3).
-public struct RunDirectory: Sendable {
-    public let path: String
-    public init(_ path: String) { self.path = path }
-
-    public var config: String { path + "/config.json" }
-    public var metrics: String { path + "/metrics.jsonl" }
-    public var eval: String { path + "/eval.jsonl" }
-    public func samples(step: Int) -> String { path + "/samples/" + Self.stepName(step) + ".jsonl" }
-    public func checkpoint(step: Int) -> String { path + "/" + Self.stepName(step) }
-
-    public static func stepName(_ step: Int) -> String {
-        "step_" + String(repeating: "0", count: max(0, 6 - String(step).count)) + String(step)
-    }
-
-    /// Steps of the checkpoints present, ascending.
-    public var checkpointSteps: [Int] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.compactMap { name -> Int? in
-            guard name.hasPrefix("step_"), let s = Int(name.dropFirst(5)),
-                  FileManager.default.fileExists(atPath: path + "/" + name + "/" + Checkpoint.metaFile) else { return nil }
-            return s
-        }.sorted()
-    }
-}
-
-/// The resolved configuration of a run: where it started and how it trains.
-public struct RunConfig: Codable, Equatable, Sendable {
-    /// The checkpoint training starts from, and the KL reference.
-    public var base: String
-    public var grpo: GRPOParameters
-
-    public init(base: String, grpo: GRPOParameters) {
-        self.base = base
-        self.grpo = grpo
-    }
-}
-
-public final class GRPOTrainer {
+public final class Trainer {
     public let config: RunConfig
     public let run: RunDirectory
     public let policy: Policy
-    public let optimizer: GRPOOptimizer
+    let algorithm: any Algorithm
     /// Completed steps.
     public private(set) var step: Int
     var stream: ProblemStream
     let evalSlice: [Problem]
-    var metricLines: [String]
-    var evalLines: [String]
+    var metricsLog: AppendLog
+    var evalLog: AppendLog
 
-    var p: GRPOParameters { config.grpo }
+    var t: TrainingParameters { config.training }
 
     // MARK: Start and resume
 
     /// A new run from `config.base`, writing into `run` (which must not hold a run already).
     public convenience init(config: RunConfig, run: String, heldout: [Problem]) throws {
-        try config.grpo.validate()
+        try config.validate()
         let dir = RunDirectory(run)
         if FileManager.default.fileExists(atPath: dir.metrics) || !dir.checkpointSteps.isEmpty {
             throw ParameterError(message: "\(run) already holds a run; resume it with --resume \(run) or choose another --out")
         }
         let base = try Checkpoint.load(from: config.base)
-        try self.init(config: config, run: dir, loaded: base, optimizerState: nil, step: 0,
-                      stream: ProblemStream(seed: config.grpo.seed, curriculum: config.grpo.curriculum, excluding: heldout),
-                      heldout: heldout, metricLines: [], evalLines: [])
         try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
-        try AtomicFile.write(Self.encode(config), to: dir.config)
+        try self.init(config: config, run: dir, loaded: base, resuming: false, step: 0,
+                      stream: ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout),
+                      heldout: heldout)
+        try AtomicFile.write(config.json(), to: dir.config)
     }
 
-    /// Continues the run in `run` from its latest checkpoint; `steps` extends (or shortens) it.
-    public static func resume(run path: String, heldout: [Problem], steps: Int? = nil) throws -> GRPOTrainer {
+    /// Continues the run in `run` from its latest checkpoint; `steps` extends (or shortens) it,
+    /// and config.json then says the new step count.
+    public static func resume(run path: String, heldout: [Problem], steps: Int? = nil) throws -> Trainer {
         let dir = RunDirectory(path)
-        guard let data = FileManager.default.contents(atPath: dir.config) else {
+        guard FileManager.default.fileExists(atPath: dir.config) else {
             throw ParameterError(message: "\(dir.config) is missing: \(path) is not a run directory")
         }
-        var config = try JSONDecoder().decode(RunConfig.self, from: data)
-        if let steps { config.grpo.steps = steps }
-        try config.grpo.validate()
+        var config = try RunConfig.load(dir.config)
+        if let steps { config.training.steps = steps }
+        try config.validate()
         guard let last = dir.checkpointSteps.last else {
             throw ParameterError(message: "\(path) has no step_* checkpoint to resume from")
         }
         let loaded = try Checkpoint.load(from: dir.checkpoint(step: last), loadOptimizer: true)
-        guard let opt = loaded.optimizer else {
-            throw ParameterError(message: "\(dir.checkpoint(step: last)) has no optimizer.safetensors; cannot resume exactly")
-        }
         let parts = (loaded.meta.extras["stream"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard parts.count == 2 else { throw ParameterError(message: "\(dir.checkpoint(step: last))/meta.json has no stream state") }
-        let stream = ProblemStream(seed: config.grpo.seed, curriculum: config.grpo.curriculum, excluding: heldout,
+        let stream = ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout,
                                    draws: parts[0], skipped: parts[1])
-        func kept(_ file: String) -> [String] {
-            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-            return text.split(separator: "\n").map(String.init).filter { line in
-                ((try? JSONValue.parse(line))?["step"]?.intValue ?? Int.max) <= last
-            }
-        }
-        return try GRPOTrainer(config: config, run: dir, loaded: loaded, optimizerState: opt, step: last, stream: stream,
-                               heldout: heldout, metricLines: kept(dir.metrics), evalLines: kept(dir.eval))
+        let trainer = try Trainer(config: config, run: dir, loaded: loaded, resuming: true, step: last, stream: stream, heldout: heldout)
+        if steps != nil { try AtomicFile.write(config.json(), to: dir.config) }
+        return trainer
     }
 
-    init(config: RunConfig, run: RunDirectory, loaded: LoadedCheckpoint, optimizerState: AdamW?, step: Int,
-         stream: ProblemStream, heldout: [Problem], metricLines: [String], evalLines: [String]) throws {
+    init(config: RunConfig, run: RunDirectory, loaded: LoadedCheckpoint, resuming: Bool, step: Int,
+         stream: ProblemStream, heldout: [Problem]) throws {
         self.config = config
         self.run = run
-        let p = config.grpo
-        policy = Policy(loaded, scorer: Scorer(weights: p.rewards))
-        let adam = optimizerState ?? AdamW(layout: loaded.model.layout)
-        adam.parameters = AdamWParameters(weightDecay: p.weightDecay, gradClip: p.gradClip)
-        let reference = p.beta > 0 ? try Checkpoint.load(from: config.base).model : nil
-        optimizer = GRPOOptimizer(model: loaded.model, reference: reference, adam: adam, parameters: p,
-                                  padID: loaded.tokenizer.padID)
+        let t = config.training
+        policy = Policy(loaded, scorer: Scorer(weights: t.rewards))
+        let reference = config.algorithm.needsReference ? try Checkpoint.load(from: config.base).model : nil
+        let setup = AlgorithmSetup(policy: loaded.model, reference: reference,
+                                   loadBase: { try Checkpoint.load(from: config.base).model },
+                                   training: t, padID: loaded.tokenizer.padID, policyOptimizer: loaded.optimizer)
+        algorithm = try config.algorithm.make(setup)
+        if resuming {
+            let dir = run.checkpoint(step: step)
+            if algorithm.policyOptimizer != nil && loaded.optimizer == nil {
+                throw ParameterError(message: "\(dir) has no \(Checkpoint.optimizerFile); cannot resume exactly")
+            }
+            try algorithm.restore(from: dir, extras: loaded.meta.extras)
+        }
         self.step = step
         self.stream = stream
-        self.metricLines = metricLines
-        self.evalLines = evalLines
-        evalSlice = heldout.spread(p.evalProblems)
+        metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : nil)
+        evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : nil)
+        evalSlice = heldout.spread(t.evalProblems)
     }
 
     // MARK: Loop
 
-    /// Trains until `config.grpo.steps` or until `shouldStop()` (checked after every step), then
-    /// saves a checkpoint. `log` receives one human-readable line per step and per evaluation.
+    /// Trains until `config.training.steps` or until `shouldStop()` (checked after every step),
+    /// then saves a checkpoint. `log` receives one human-readable line per step and per evaluation.
     public func train(shouldStop: () -> Bool = { false }, log: (String) -> Void = { _ in }) throws {
-        if step == 0 && p.evalEvery > 0 && evalLines.isEmpty { try evaluate(log: log) }
-        while step < p.steps {
+        if step == 0 && t.evalEvery > 0 && evalLog.count == 0 { try evaluate(log: log) }
+        while step < t.steps {
             try trainStep(log: log)
-            let last = step == p.steps
-            if p.evalEvery > 0 && (step % p.evalEvery == 0 || last) { try evaluate(log: log) }
+            let last = step == t.steps
+            if t.evalEvery > 0 && (step % t.evalEvery == 0 || last) { try evaluate(log: log) }
             let stopping = shouldStop()
-            if last || stopping || (p.saveEvery > 0 && step % p.saveEvery == 0) { try save() }
+            if last || stopping || (t.saveEvery > 0 && step % t.saveEvery == 0) { try save() }
             if stopping { log("stopped at step \(step); checkpoint \(run.checkpoint(step: step))"); return }
-        }
-    }
-
-    func learningRate(_ s: Int) -> Float {
-        if s < p.warmupSteps { return p.learningRate * Float(s + 1) / Float(p.warmupSteps + 1) }
-        switch p.schedule {
-        case .constant: return p.learningRate
-        case .cosine:
-            return LearningRateSchedule(maxLR: p.learningRate, minLR: p.minLearningRate, warmupSteps: p.warmupSteps,
-                                        decaySteps: p.steps)(s)
         }
     }
 
@@ -151,29 +104,29 @@ public final class GRPOTrainer {
         let clock = ContinuousClock()
         let s = step + 1
         // Sample: P prompts, G responses each, from π_old at the sampling temperature.
-        let problems = (0..<p.promptsPerStep).map { _ in stream.next() }
-        let sampling = SamplingParameters(temperature: p.temperature, topP: p.topP, maxNewTokens: p.maxResponseLength)
-        let rollouts = try policy.rollouts(problems, samplesEach: p.groupSize, sampling: sampling, seed: p.seed,
-                                           stream: UInt64(s), batch: p.promptsPerStep * p.groupSize)
+        let problems = (0..<t.promptsPerStep).map { _ in stream.next() }
+        let sampling = SamplingParameters(temperature: t.temperature, topP: t.topP, maxNewTokens: t.maxResponseLength)
+        let rollouts = try policy.rollouts(problems, samplesEach: t.groupSize, sampling: sampling, seed: t.seed,
+                                           stream: UInt64(s), batch: t.batchSize)
         let (sampleTime, scoreTime) = policy.lastTimings
-        // Score → advantages (group statistics, once for the loss, the log and the traces) → loss → step.
-        let groups = GroupStatistics(rollouts.map { $0.map(\.scored.reward.total) }, scaling: p.scaleRewards)
-        let lr = learningRate(step)
+        // Score → the algorithm's update.
+        let rewards = rollouts.map { $0.map(\.scored.reward.total) }
+        let batch = RolloutBatch(groups: rollouts.map { $0.map { Trajectory(prompt: $0.promptTokens, response: $0.responseTokens, truncated: $0.truncated) } },
+                                 rewards: rewards)
+        let lr = t.learningRate(atStep: step)
         let t0 = clock.now
-        let stats = try optimizer.step(rollouts.map { $0.map { Trajectory(prompt: $0.promptTokens, response: $0.responseTokens, truncated: $0.truncated) } },
-                                       statistics: groups, learningRate: lr, stepIndex: s)
+        let update = try algorithm.update(batch, context: UpdateContext(step: s, learningRate: lr))
         let trainTime = (clock.now - t0) / .seconds(1)
         step = s
         // Log.
-        let record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: groups, stats: stats, learningRate: lr,
-                                 sampleTime: sampleTime, scoreTime: scoreTime, trainTime: trainTime)
-        metricLines.append(record.jsonLine)
-        try AtomicFile.write(metricLines.map { $0 + "\n" }.joined(), to: run.metrics)
-        log(record.summary(of: p.steps))
-        if p.samplesEvery > 0 && (s % p.samplesEvery == 0 || s == 1 || s == p.steps) {
+        let record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: GroupStatistics(rewards, scaling: .group),
+                                 update: update, learningRate: lr, sampleTime: sampleTime, scoreTime: scoreTime, trainTime: trainTime)
+        try metricsLog.append(record.jsonLine)
+        log(record.summary(of: t.steps))
+        if t.samplesEvery > 0 && (s % t.samplesEvery == 0 || s == 1 || s == t.steps) {
             var lines = ""
             for (g, group) in rollouts.enumerated() {
-                for (i, r) in group.enumerated() { lines += TraceRecord(rollout: r, advantage: groups.advantages[g][i], step: s).jsonLine + "\n" }
+                for (i, r) in group.enumerated() { lines += TraceRecord(rollout: r, advantage: update.advantages[g][i], step: s).jsonLine + "\n" }
             }
             try AtomicFile.write(lines, to: run.samples(step: s))
         }
@@ -181,35 +134,29 @@ public final class GRPOTrainer {
 
     /// Greedy pass@1 and mean response length on the fixed held-out slice, appended to eval.jsonl.
     func evaluate(log: (String) -> Void) throws {
-        let sampling = SamplingParameters(greedy: true, maxNewTokens: p.maxResponseLength)
-        let rollouts = try policy.rollouts(evalSlice, samplesEach: 1, sampling: sampling, seed: p.seed, stream: 0,
-                                           batch: 128)
+        let sampling = SamplingParameters(greedy: true, maxNewTokens: t.maxResponseLength)
+        let rollouts = try policy.rollouts(evalSlice, samplesEach: 1, sampling: sampling, seed: t.seed, stream: 0, batch: 128)
         let e = Evaluation(rollouts)
         var members: [(String, JSONValue)] = [("step", .int(step)), ("problems", .int(e.overall.count))]
         members += EvalMetrics.json(e.overall, prefix: "")
         for f in Family.allCases {
             if let s = e.byFamily[f] { members += EvalMetrics.json(s, prefix: f.rawValue + "/") }
         }
-        evalLines.append(JSONValue.object(ordered: members))
-        try AtomicFile.write(evalLines.map { $0 + "\n" }.joined(), to: run.eval)
+        try evalLog.append(JSONValue.object(ordered: members))
         let pct = EvalTables.pct
         log("eval step \(step): greedy pass@1 \(pct(e.overall.accuracy)) on \(e.overall.count) held-out problems, "
             + "mean length \(EvalTables.num(e.overall.meanLength))"
             + ", reasoning \(pct(e.overall.reasoningRate)), format \(pct(e.overall.formatRate))")
     }
 
-    /// Weights, optimizer state and stream position, atomically, at `step_NNNNNN/`.
+    /// Weights, the algorithm's state and the stream position, atomically, at `step_NNNNNN/`.
     public func save() throws {
         var meta = CheckpointMeta(config: policy.model.config, vocabulary: policy.tokenizer.vocabulary, step: step,
-                                  seed: p.seed, parent: config.base)
-        meta.extras = ["kind": "grpo", "stream": "\(stream.draws),\(stream.skipped)"]
-        try Checkpoint.save(policy.model, meta: meta, optimizer: optimizer.adam, to: run.checkpoint(step: step))
-    }
-
-    static func encode<T: Encodable>(_ value: T) throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try e.encode(value), as: UTF8.self) + "\n"
+                                  seed: t.seed, parent: config.base)
+        meta.extras = ["kind": config.algorithm.name.rawValue, "stream": "\(stream.draws),\(stream.skipped)"]
+        meta.extras.merge(algorithm.checkpointExtras()) { a, _ in a }
+        try Checkpoint.save(policy.model, meta: meta, optimizer: algorithm.policyOptimizer, extraFiles: try algorithm.checkpointFiles(),
+                            to: run.checkpoint(step: step))
     }
 }
 
@@ -219,7 +166,7 @@ public final class GRPOTrainer {
 struct StepMetrics {
     var members: [(String, JSONValue)] = []
 
-    init(step: Int, rollouts: [Rollout], groups: GroupStatistics, stats: OptimizationStats, learningRate: Float,
+    init(step: Int, rollouts: [Rollout], groups: GroupStatistics, update: UpdateResult, learningRate: Float,
          sampleTime: Double, scoreTime: Double, trainTime: Double) {
         let n = Double(rollouts.count)
         let lengths = rollouts.map(\.length)
@@ -243,12 +190,15 @@ struct StepMetrics {
             ("length/correct_mean", v(summary.meanCorrectLength)),
             ("length/wrong_mean", v(summary.meanWrongLength)),
             ("frac_reward_zero_std", .double(groups.fracZeroStd)),
-            ("kl", stats.kl.map { .double($0) } ?? .null),
-            ("entropy", .double(stats.entropy)),
-            ("clip_ratio/region_mean", .double(stats.clipRatio)),
-            ("loss", .double(stats.loss)),
-            ("grad_norm", .double(stats.gradNorm)),
+            ("kl", v(update.kl)),
+            ("entropy", .double(update.entropy)),
+            ("clip_ratio/region_mean", v(update.clipRatio)),
+            ("loss", .double(update.loss)),
+            ("grad_norm", v(update.gradNorm)),
             ("learning_rate", .double(Double("\(learningRate)") ?? Double(learningRate))),
+        ]
+        members += update.metrics
+        members += [
             ("step_accuracy", v(summary.stepAccuracy)),
             ("tokens_per_s", .double((Double(tokens) / max(sampleTime + scoreTime + trainTime, 1e-9)).rounded())),
             ("time/sample_s", .double(sampleTime)),

@@ -59,7 +59,7 @@ struct Bench: ParsableCommand {
             }
         }
         if wanted.contains("grpo") {
-            let g = try GRPOBenchmark.run()
+            let g = try AlgorithmBenchmark.grpoTiny()
             if json {
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]

@@ -1,4 +1,4 @@
-// `lab train`: R1-Zero-style GRPO from the base model, logging length and accuracy.
+// `lab train`: R1-Zero-style RL from the base model (GRPO, PPO, TRPO, REINFORCE, RLOO), logging length and accuracy.
 import ArgumentParser
 import Foundation
 import GPT
@@ -10,11 +10,14 @@ nonisolated(unsafe) var interruptRequested = false
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train with GRPO from the base model on generated problems (rule-based rewards only).",
+        abstract: "Train a policy by RL from the base model on generated problems (rule-based rewards only).",
         discussion: """
-        Defaults live in GRPOParameters (README "Training"); --config FILE.json overrides any of its fields,
-        flags override the file. The run directory gets config.json, metrics.jsonl, eval.jsonl, samples/ and
-        step_NNNNNN/ checkpoints. Ctrl-C saves a checkpoint and exits; --resume RUN continues exactly.
+        --algo picks the update: grpo (default), ppo (with a critic), trpo, reinforce or rloo; everything else
+        (sampling, rewards, logging, evaluation, checkpoints) is the same loop. Defaults live in TrainingParameters
+        and in each algorithm's parameters (README "Training"); --config FILE.json (a flat object of fields, or a
+        run's own config.json) overrides them, flags override the file. A flag of another algorithm is an error.
+        The run directory gets config.json, metrics.jsonl, eval.jsonl, samples/ and step_NNNNNN/ checkpoints.
+        Ctrl-C saves a checkpoint and exits; --resume RUN continues exactly (only --steps may change).
         """)
 
     @Option(help: "Run directory (default: checkpoints/run-<date>-<time>).")
@@ -24,14 +27,18 @@ struct Train: ParsableCommand {
     var resume: String?
 
     @Option(help: "Checkpoint to start from (and the KL reference).")
-    var base = "checkpoints/base"
+    var base: String?
 
-    @Option(help: "JSON file of GRPOParameters fields.")
+    @Option(help: "The algorithm: grpo, ppo, trpo, reinforce or rloo.")
+    var algo: AlgorithmName?
+
+    @Option(help: "JSON file: a run's config.json or a flat object of fields.")
     var config: String?
 
     @Option(help: "Held-out problems: never trained on; a fixed slice is evaluated.")
     var heldout = HeldoutSet.defaultPath
 
+    // What every run has.
     @Option(help: "Optimisation steps (with --resume: the new total).") var steps: Int?
     @Option(help: "Run seed.") var seed: UInt64?
     @Option(help: "P: prompts per step.") var promptsPerStep: Int?
@@ -39,77 +46,140 @@ struct Train: ParsableCommand {
     @Option(help: "Most generated characters per response.") var maxLength: Int?
     @Option(help: "Sampling temperature.") var temperature: Float?
     @Option(help: "Top-p of sampling.") var topP: Float?
-    @Option(help: "Peak learning rate.") var lr: Float?
+    @Option(help: "Peak learning rate of the policy (not TRPO's).") var lr: Float?
     @Option(help: "constant or cosine.") var schedule: ScheduleKind?
     @Option(help: "Warm-up steps.") var warmup: Int?
     @Option(help: "AdamW weight decay.") var weightDecay: Float?
     @Option(help: "Gradient-norm clip.") var gradClip: Float?
-    @Option(help: "β: KL coefficient to the base model (0: no reference).") var beta: Double?
-    @Option(help: "ε_low of the ratio clip.") var epsilonLow: Double?
-    @Option(help: "ε_high of the ratio clip.") var epsilonHigh: Double?
-    @Option(help: "μ: passes over each batch.") var iterations: Int?
-    @Option(help: "Optimizer steps per pass.") var miniBatches: Int?
-    @Option(help: "grpo, dapo or dr_grpo.") var loss: LossAggregation?
-    @Option(help: "group, batch or none.") var scaleRewards: RewardScaling?
+    @Option(help: "Weight of the accuracy reward (0: format-only control).") var accuracyWeight: Double?
     @Option(help: "Weight of the format reward.") var formatWeight: Double?
     @Option(help: "Weight of the step reward (fraction of true claims).") var stepWeight: Double?
-    @Flag(help: "Leave truncated responses out of the loss.") var maskTruncated = false
-    @Flag(help: "Leave zero-variance groups out of the loss.") var skipZeroVariance = false
     @Option(help: "Curriculum, e.g. add:1-6,mul:1-3,countdown:3-4 (weights with @: mul:1-3@2).") var families: String?
     @Option(help: "Held-out evaluation every N steps (0: never).") var evalEvery: Int?
     @Option(help: "Save traces every N steps.") var samplesEvery: Int?
     @Option(help: "Checkpoint every N steps.") var saveEvery: Int?
 
-    func resolved() throws -> GRPOParameters {
-        var p = GRPOParameters()
-        if let config { p = try loadJSON(GRPOParameters.self, from: config, overriding: p) }
-        if let steps { p.steps = steps }
-        if let seed { p.seed = seed }
-        if let promptsPerStep { p.promptsPerStep = promptsPerStep }
-        if let groupSize { p.groupSize = groupSize }
-        if let maxLength { p.maxResponseLength = maxLength }
-        if let temperature { p.temperature = temperature }
-        if let topP { p.topP = topP }
-        if let lr { p.learningRate = lr }
-        if let schedule { p.schedule = schedule }
-        if let warmup { p.warmupSteps = warmup }
-        if let weightDecay { p.weightDecay = weightDecay }
-        if let gradClip { p.gradClip = gradClip }
-        if let beta { p.beta = beta }
-        if let epsilonLow { p.epsilonLow = epsilonLow }
-        if let epsilonHigh { p.epsilonHigh = epsilonHigh }
-        if let iterations { p.iterations = iterations }
-        if let miniBatches { p.miniBatches = miniBatches }
-        if let loss { p.loss = loss }
-        if let scaleRewards { p.scaleRewards = scaleRewards }
-        if let formatWeight { p.rewards.format = formatWeight }
-        if let stepWeight { p.rewards.steps = stepWeight }
-        if maskTruncated { p.maskTruncated = true }
-        if skipZeroVariance { p.skipZeroVarianceGroups = true }
+    // The policy objective (grpo, ppo, reinforce, rloo).
+    @Option(help: "β: KL coefficient to the base model (0: no reference).") var beta: Double?
+    @Option(help: "KL estimator: k1, k3 or full (exact over the vocabulary).") var klEstimator: KLEstimator?
+    @Option(help: "Target KL of the adaptive β (0: fixed β).") var klTarget: Double?
+    @Option(help: "Entropy bonus coefficient.") var entropyCoef: Double?
+    @Option(help: "ε_low of the ratio clip.") var epsilonLow: Double?
+    @Option(help: "ε_high of the ratio clip.") var epsilonHigh: Double?
+    @Option(help: "μ: passes over each batch.") var iterations: Int?
+    @Option(help: "Optimizer steps per pass.") var miniBatches: Int?
+    @Option(help: "grpo, dapo or dr_grpo.") var loss: LossAggregation?
+    @Option(help: "GRPO's policy term: clip, gspo (sequence ratio) or cispo.") var policyLoss: PolicyLossKind?
+    @Option(help: "group, batch or none (grpo, trpo).") var scaleRewards: RewardScaling?
+    @Flag(help: "Leave truncated responses out of the loss.") var maskTruncated = false
+    @Flag(help: "Leave zero-variance groups out of the loss (grpo).") var skipZeroVariance = false
+
+    // The critic (ppo, trpo with --trpo-advantages gae).
+    @Option(help: "PPO's KL to the reference: in the reward or in the loss.") var klIn: KLPlacement?
+    @Option(help: "separate (a second GPT) or shared (a head on the policy).") var critic: CriticPlacement?
+    @Option(help: "GAE γ.") var gamma: Double?
+    @Option(help: "GAE λ of the advantages.") var lambda: Double?
+    @Option(help: "GAE λ of the critic's targets.") var criticLambda: Double?
+    @Flag(help: "Do not whiten the advantages.") var noWhiten = false
+    @Option(help: "c of the clipped value loss.") var valueClip: Double?
+    @Option(help: "The critic's learning rate.") var criticLr: Float?
+    @Option(help: "Steps that train only the critic.") var criticWarmup: Int?
+    @Option(help: "Value-loss coefficient of a shared critic.") var vfCoef: Double?
+
+    // TRPO.
+    @Option(help: "δ: the trust region's KL bound.") var delta: Double?
+    @Option(help: "Conjugate-gradient iterations.") var cgIterations: Int?
+    @Option(help: "Damping added to the Fisher's diagonal.") var damping: Double?
+    @Option(help: "Line-search shrink factor.") var backtrackFactor: Double?
+    @Option(help: "Line-search tries.") var maxBacktracks: Int?
+    @Option(help: "TRPO's advantages: group or gae (with a critic).") var trpoAdvantages: TRPOAdvantageKind?
+
+    /// The flags given, as overrides of config fields.
+    func overrides() throws -> [FieldOverride] {
+        var o: [FieldOverride] = []
+        func add(_ flag: String, _ path: String, _ value: Any?) { if let value { o.append(FieldOverride(flag: flag, path, value)) } }
+        add("--steps", "steps", steps); add("--seed", "seed", seed)
+        add("--prompts-per-step", "promptsPerStep", promptsPerStep); add("--group-size", "groupSize", groupSize)
+        add("--max-length", "maxResponseLength", maxLength); add("--temperature", "temperature", temperature.map { Double($0) })
+        add("--top-p", "topP", topP.map { Double($0) }); add("--lr", "learningRate", lr.map { Double($0) })
+        add("--schedule", "schedule", schedule?.rawValue); add("--warmup", "warmupSteps", warmup)
+        add("--weight-decay", "weightDecay", weightDecay.map { Double($0) }); add("--grad-clip", "gradClip", gradClip.map { Double($0) })
+        add("--accuracy-weight", "rewards.accuracy", accuracyWeight); add("--format-weight", "rewards.format", formatWeight)
+        add("--step-weight", "rewards.steps", stepWeight)
         if let families {
-            do { p.curriculum = try Curriculum(spec: families) } catch { throw ValidationError("--families: \(error)") }
+            let c: Curriculum
+            do { c = try Curriculum(spec: families) } catch { throw ValidationError("--families: \(error)") }
+            add("--families", "curriculum", try JSONMerge.object(c))
         }
-        if let evalEvery { p.evalEvery = evalEvery }
-        if let samplesEvery { p.samplesEvery = samplesEvery }
-        if let saveEvery { p.saveEvery = saveEvery }
-        do { try p.validate() } catch { throw ValidationError("\(error)") }
-        return p
+        add("--eval-every", "evalEvery", evalEvery); add("--samples-every", "samplesEvery", samplesEvery); add("--save-every", "saveEvery", saveEvery)
+        add("--beta", "beta", beta); add("--kl-estimator", "klEstimator", klEstimator?.rawValue); add("--kl-target", "klTarget", klTarget)
+        add("--entropy-coef", "entropyCoef", entropyCoef)
+        add("--epsilon-low", "epsilonLow", epsilonLow); add("--epsilon-high", "epsilonHigh", epsilonHigh)
+        add("--iterations", "iterations", iterations); add("--mini-batches", "miniBatches", miniBatches)
+        add("--loss", "loss", loss?.rawValue); add("--policy-loss", "policyLoss", policyLoss?.rawValue)
+        add("--scale-rewards", "scaleRewards", scaleRewards?.rawValue)
+        if maskTruncated { add("--mask-truncated", "maskTruncated", true) }
+        if skipZeroVariance { add("--skip-zero-variance", "skipZeroVarianceGroups", true) }
+        add("--kl-in", "klIn", klIn?.rawValue); add("--critic", "critic.placement", critic?.rawValue)
+        add("--gamma", "critic.gamma", gamma); add("--lambda", "critic.lambda", lambda); add("--critic-lambda", "critic.criticLambda", criticLambda)
+        if noWhiten { add("--no-whiten", "critic.whitenAdvantages", false) }
+        add("--value-clip", "critic.valueClip", valueClip); add("--critic-lr", "critic.learningRate", criticLr.map { Double($0) })
+        add("--critic-warmup", "critic.warmupSteps", criticWarmup); add("--vf-coef", "critic.valueCoef", vfCoef)
+        add("--delta", "delta", delta); add("--cg-iterations", "cgIterations", cgIterations); add("--damping", "damping", damping)
+        add("--backtrack-factor", "backtrackFactor", backtrackFactor); add("--max-backtracks", "maxBacktracks", maxBacktracks)
+        add("--trpo-advantages", "advantages", trpoAdvantages?.rawValue)
+        return o
+    }
+
+    /// Defaults, then --algo, then --config, then the flags.
+    func resolved() throws -> RunConfig {
+        var c = RunConfig(base: base ?? "checkpoints/base", algorithm: .defaults(algo ?? .grpo))
+        do {
+            if let config {
+                guard let data = FileManager.default.contents(atPath: config) else {
+                    throw CLIError(message: "cannot read \(config)", hint: "--config takes a JSON file")
+                }
+                try c.apply(data, path: config)
+                if let algo, algo != c.algorithm.name {
+                    throw ValidationError("--algo \(algo.rawValue) contradicts \(config), which trains \(c.algorithm.name.rawValue)")
+                }
+                if let base { c.base = base }
+            }
+            try c.set(try overrides())
+            try c.validate()
+        } catch let e as ParameterError {
+            throw ValidationError("\(e)")
+        }
+        return c
     }
 
     func run() throws {
         let heldoutProblems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldout) }
-        let trainer: GRPOTrainer
+        let trainer: Trainer
         do {
             if let resume {
-                trainer = try GRPOTrainer.resume(run: resume, heldout: heldoutProblems, steps: steps)
-                say("resuming \(resume) at step \(trainer.step) of \(trainer.config.grpo.steps)")
+                // A resumed run continues as it was configured; only its length may change.
+                var refused = try overrides().map(\.flag).filter { $0 != "--steps" }
+                if out != nil { refused.insert("--out", at: 0) }
+                if base != nil { refused.append("--base") }
+                if algo != nil { refused.append("--algo") }
+                if config != nil { refused.append("--config") }
+                if !refused.isEmpty {
+                    throw ValidationError("--resume continues \(resume) exactly as its config.json says; it cannot honour "
+                                          + refused.joined(separator: ", ") + " (only --steps may change)")
+                }
+                trainer = try Trainer.resume(run: resume, heldout: heldoutProblems, steps: steps)
+                say("resuming \(resume) (\(trainer.config.algorithm.name.rawValue)) at step \(trainer.step) of \(trainer.config.training.steps)")
             } else {
                 let name = out ?? "checkpoints/run-" + Self.timestamp()
-                trainer = try GRPOTrainer(config: RunConfig(base: base, grpo: try resolved()), run: name, heldout: heldoutProblems)
-                say("training \(name) from \(base): \(trainer.config.grpo.steps) steps of "
-                      + "\(trainer.config.grpo.promptsPerStep) prompts × \(trainer.config.grpo.groupSize) responses")
+                let c = try resolved()
+                trainer = try Trainer(config: c, run: name, heldout: heldoutProblems)
+                say("training \(name) from \(c.base) with \(c.algorithm.name.rawValue): \(c.training.steps) steps of "
+                      + "\(c.training.promptsPerStep) prompts × \(c.training.groupSize) responses")
             }
         } catch let e as ValidationError {
+            throw e
+        } catch let e as CLIError {
             throw e
         } catch {
             throw CLIError(message: "\(error)", hint: "lab train --help lists the options; README \"Training\" explains them")
@@ -118,7 +188,10 @@ struct Train: ParsableCommand {
         do {
             try trainer.train(shouldStop: { interruptRequested }) { say($0) }
         } catch let e as TrainingError {
-            throw CLIError(message: "\(e)", hint: "try a lower --lr; the last good checkpoint is kept: --resume \(trainer.run.path) continues from it")
+            let kept = trainer.run.checkpointSteps.last
+            throw CLIError(message: "\(e)",
+                           hint: kept.map { "try a lower --lr; the last checkpoint, \(trainer.run.checkpoint(step: $0)), is unchanged: --resume \(trainer.run.path) continues from it" }
+                               ?? "try a lower --lr; the run saved no checkpoint before this step, so start it again (the base model is unchanged)")
         }
         say("done: \(trainer.run.path)")
     }
@@ -136,3 +209,9 @@ struct Train: ParsableCommand {
 extension ScheduleKind: ExpressibleByArgument {}
 extension LossAggregation: ExpressibleByArgument {}
 extension RewardScaling: ExpressibleByArgument {}
+extension AlgorithmName: ExpressibleByArgument {}
+extension KLEstimator: ExpressibleByArgument {}
+extension PolicyLossKind: ExpressibleByArgument {}
+extension KLPlacement: ExpressibleByArgument {}
+extension CriticPlacement: ExpressibleByArgument {}
+extension TRPOAdvantageKind: ExpressibleByArgument {}
