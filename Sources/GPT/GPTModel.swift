@@ -334,19 +334,16 @@ final class Activations {
     init(_ c: GPTConfig, B: Int, T: Int, reusing: FloatBuffer? = nil) {
         self.B = B; self.T = T
         C = c.nEmbd; L = c.nLayer; NH = c.nHead; V = c.vocabSize
-        let BT = B * T
-        let sizes: [Int] = [
-            BT * C,                                                        // encoded
-            L * BT * C, L * BT, L * BT, L * BT * 3 * C, L * BT * C,      // ln1, mean, rstd, qkv, atty
-            L * B * NH * T * T, L * BT * C, L * BT * C,                  // att, attproj, res2
-            L * BT * C, L * BT, L * BT, L * BT * 4 * C, L * BT * 4 * C,  // ln2, mean, rstd, fch, fchGelu
-            L * BT * C, L * BT * C,                                      // fcproj, res3
-            BT * C, BT, BT, BT * V, BT * V, BT, BT,                      // lnf, mean, rstd, logits, probs, logprob, entropy
-            BT * V, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, T * T,  // backward scratch
-            BT * C,                                                      // dlnfIn
-        ]
+        let sizes = Activations.sizes(c, B: B, T: T)
         let total = sizes.reduce(0, +)
-        storage = reusing.flatMap { $0.count >= total ? $0 : nil } ?? FloatBuffer(count: total)
+        if let reusing, reusing.count >= total {
+            storage = reusing
+        } else {
+            // Grow with headroom: batches of varying length (RL's chunks) would otherwise allocate
+            // (and fault in) new memory each time their longest grows by a token.
+            let roomy = Activations.sizes(c, B: B, T: min(c.contextLength, (T + 63) / 64 * 64)).reduce(0, +)
+            storage = FloatBuffer(count: max(total, roomy))
+        }
         var ptrs: [UnsafeMutablePointer<Float>] = []
         var o = 0
         for s in sizes { ptrs.append(storage.base + o); o += s }
@@ -359,6 +356,21 @@ final class Activations {
         logprob = ptrs[21]; entropy = ptrs[22]
         dlogits = ptrs[23]; dln = ptrs[24]; dres = ptrs[25]; datty = ptrs[26]; dqkv = ptrs[27]
         dfch = ptrs[28]; dfchGelu = ptrs[29]; scratch = ptrs[30]; dlnfIn = ptrs[31]
+    }
+
+    /// The floats of each region for (B,T), in layout order.
+    static func sizes(_ c: GPTConfig, B: Int, T: Int) -> [Int] {
+        let C = c.nEmbd, L = c.nLayer, NH = c.nHead, V = c.vocabSize, BT = B * T
+        return [
+            BT * C,                                                        // encoded
+            L * BT * C, L * BT, L * BT, L * BT * 3 * C, L * BT * C,      // ln1, mean, rstd, qkv, atty
+            L * B * NH * T * T, L * BT * C, L * BT * C,                  // att, attproj, res2
+            L * BT * C, L * BT, L * BT, L * BT * 4 * C, L * BT * 4 * C,  // ln2, mean, rstd, fch, fchGelu
+            L * BT * C, L * BT * C,                                      // fcproj, res3
+            BT * C, BT, BT, BT * V, BT * V, BT, BT,                      // lnf, mean, rstd, logits, probs, logprob, entropy
+            BT * V, BT * C, BT * C, BT * C, BT * 3 * C, BT * 4 * C, BT * 4 * C, T * T,  // backward scratch
+            BT * C,                                                      // dlnfIn
+        ]
     }
 
     @inline(__always) func ln1(_ l: Int) -> UnsafeMutablePointer<Float> { ln1P + l * B * T * C }

@@ -1,8 +1,10 @@
 // The RL steps of `lab bench`, set up like the peers' TRL benchmark (../shared/peers/grpo_bench.py):
 // the tiny model, prompts `a+b=`, 8 prompts × G = 8, at most 32 generated tokens at temperature 1,
 // reward 1 when the completion starts with the sum. `grpo-tiny` is GRPO with β = 0.04 (so the
-// reference model is evaluated), as the TRL peer runs it; `algo-<name>` is each algorithm with its
-// defaults, one process each, so its peak memory is its own.
+// reference model is evaluated), as the TRL peer runs it. `algo-<name>` is each algorithm with its
+// defaults, one process each, so its peak memory is its own; its reward is the share of digits in
+// the completion, which varies from the first step (an untrained model never writes the sum, and
+// with every reward equal TRPO's conjugate gradient would stop at once and time nothing).
 import Foundation
 import GPT
 import Tasks
@@ -38,15 +40,18 @@ public enum AlgorithmBenchmark {
     public static func grpoTiny(steps: Int = 12, skipFirst: Int = 2) throws -> AlgorithmBenchmarkResult {
         var g = GRPOParameters()
         g.beta = 0.04
-        return try run(.grpo(g), config: "grpo-tiny", steps: steps, skipFirst: skipFirst)
+        return try run(.grpo(g), config: "grpo-tiny", steps: steps, skipFirst: skipFirst) { text, sum in text.hasPrefix(String(sum)) ? 1 : 0 }
     }
 
     /// `algo-<name>`: the algorithm with its default parameters.
     public static func run(_ name: AlgorithmName, steps: Int = 8, skipFirst: Int = 2) throws -> AlgorithmBenchmarkResult {
-        try run(.defaults(name), config: "algo-" + name.rawValue, steps: steps, skipFirst: skipFirst)
+        try run(.defaults(name), config: "algo-" + name.rawValue, steps: steps, skipFirst: skipFirst) { text, _ in
+            text.isEmpty ? 0 : Double(text.filter(\.isNumber).count) / Double(text.count)
+        }
     }
 
-    static func run(_ algorithm: AlgorithmParameters, config name: String, steps: Int, skipFirst: Int) throws -> AlgorithmBenchmarkResult {
+    static func run(_ algorithm: AlgorithmParameters, config name: String, steps: Int, skipFirst: Int,
+                    reward: (_ completion: String, _ sum: Int) -> Double) throws -> AlgorithmBenchmarkResult {
         let tokenizer = try CharTokenizer()
         var config = GPTConfig.tiny
         config.vocabSize = tokenizer.vocabSize
@@ -76,9 +81,7 @@ public enum AlgorithmBenchmark {
             for (g, (a, b)) in pairs.enumerated() {
                 let members = samples[(g * t.groupSize)..<((g + 1) * t.groupSize)]
                 groups.append(members.map { Trajectory(prompt: prompts[g], response: $0.tokens, truncated: $0.stopReason != .eos) })
-                rewards.append(try members.map { s in
-                    (try tokenizer.decode(s.tokens.filter { $0 != tokenizer.eosID })).hasPrefix(String(a + b)) ? 1 : 0
-                })
+                rewards.append(try members.map { s in reward(try tokenizer.decode(s.tokens.filter { $0 != tokenizer.eosID }), a + b) })
             }
             let t1 = clock.now
             _ = try learner.update(RolloutBatch(groups: groups, rewards: rewards), context: UpdateContext(step: step + 1, learningRate: 1e-4))

@@ -18,7 +18,10 @@ struct Bench: ParsableCommand {
     @Option(name: .long, help: "BLAS threads.")
     var threads = 2
 
-    @Option(name: .long, help: "Parts to measure: train, sample, peak, grpo, gemms (comma-separated).")
+    @Option(name: .long, help: """
+        Parts to measure: train, sample, peak, grpo, gemms, algorithms (one update of each RL algorithm, \
+        each in its own process; algo-NAME for one), comma-separated.
+        """)
     var parts = "train,sample,peak,grpo"
 
     func run() throws {
@@ -33,6 +36,27 @@ struct Bench: ParsableCommand {
             }
         }
         let wanted = Set(parts.split(separator: ",").map(String.init))
+        for part in wanted where part.hasPrefix("algo-") {
+            guard let name = AlgorithmName(rawValue: String(part.dropFirst(5))) else {
+                throw ValidationError("unknown part \(part); hint: algo-NAME with NAME one of \(AlgorithmName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var r = try AlgorithmBenchmark.run(name)
+            r.peakRSSMB = Self.peakRSSMB()
+            try printAlgorithm(r)
+        }
+        if wanted.contains("algorithms") {
+            // One process per algorithm, so each peak resident set is that algorithm's own.
+            for name in AlgorithmName.allCases {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0].contains("/") ? CommandLine.arguments[0]
+                                      : "/proc/self/exe").resolvingSymlinksInPath()
+                p.arguments = ["bench", "--parts", "algo-" + name.rawValue, "--threads", String(threads)] + (json ? ["--json"] : [])
+                try p.run()
+                p.waitUntilExit()
+                guard p.terminationStatus == 0 else { throw CLIError(message: "lab bench --parts algo-\(name.rawValue) failed", hint: "run it alone to see why") }
+            }
+        }
+        if !wanted.contains(where: { ["train", "sample", "peak", "grpo", "gemms"].contains($0) }) { return }
         let peak = wanted.contains("peak") ? Benchmark.sgemmPeak() : 0
         if !json {
             print(String(format: "sgemm peak (%d threads): %.1f GFLOP/s", threads, peak))
@@ -69,5 +93,25 @@ struct Bench: ParsableCommand {
                              g.stepS, g.completionsPerS, g.completionTokensPerS, g.meanCompletionLength))
             }
         }
+    }
+
+    func printAlgorithm(_ r: AlgorithmBenchmarkResult) throws {
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.sortedKeys]
+            print(String(decoding: try enc.encode(r), as: UTF8.self))
+        } else {
+            print(String(format: "%@: %.3f s/step (update %.3f s), %.0f completions/s, peak RSS %.0f MB, held: parameters %.1f MB, gradients %.1f MB, optimizer %.1f MB",
+                         r.config.padding(toLength: 15, withPad: " ", startingAt: 0) as NSString, r.stepS, r.updateS, r.completionsPerS, r.peakRSSMB ?? 0,
+                         Double(r.parameterBytes) / 1e6, Double(r.gradientBytes) / 1e6, Double(r.optimizerBytes) / 1e6))
+        }
+        fflush(nil)
+    }
+
+    /// The process's maximum resident set size so far, in MB.
+    static func peakRSSMB() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_maxrss) / 1024   // kilobytes on Linux
     }
 }

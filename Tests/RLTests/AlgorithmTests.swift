@@ -293,3 +293,32 @@ struct RunConfigTests {
         #expect(c.training.steps == 3 && c.algorithm == { var g = GRPOParameters(); g.beta = 0.5; return .grpo(g) }())
     }
 }
+
+struct CriticTests {
+    /// The critic that reads its values and trains in one pass ends exactly where the two-pass one does.
+    @Test func oneFusedPassEqualsValuesThenUpdate() throws {
+        let config = GPTConfig(vocabSize: 12, contextLength: 32, nLayer: 1, nHead: 2, nEmbd: 8)
+        let base = try GPTModel(config: config, seed: 4).params.array
+        var rng = GPTRandom(seed: 6)
+        let seqs = (0..<5).map { i in
+            Trajectory(prompt: [1, 2], response: (0..<(3 + i * 2)).map { _ in 3 + rng.int(below: 9) }, truncated: false)
+        }
+        let layout = SequenceLayout(sequences: seqs, padID: 0, chunkSize: 2)
+        let targets = seqs.map { s in GAEEstimate.rewardToGo((0..<s.response.count).map { $0 == s.response.count - 1 ? 1 : 0 }, gamma: 1) }
+        func critic() throws -> Critic {
+            try Critic(CriticParameters(), AlgorithmSetup(policy: try GPTModel(config: config, parameters: base), reference: nil,
+                                                          loadBase: { try GPTModel(config: config, parameters: base) },
+                                                          training: TrainingParameters(), padID: 0, policyOptimizer: nil))
+        }
+        let a = try critic(), b = try critic()
+        let fused = try a.update(layout, Array(seqs.indices), targets: targets, oldValues: nil, learningRate: 1e-2, step: 1)
+        let values = b.values(layout, Array(seqs.indices))
+        let twoPass = try b.update(layout, Array(seqs.indices), targets: targets, oldValues: values, learningRate: 1e-2, step: 1)
+        #expect(fused.values == values)
+        #expect(fused.loss == twoPass.loss && fused.gradNorm == twoPass.gradNorm)
+        #expect(a.trunk.params.array == b.trunk.params.array && a.head.params.array == b.head.params.array)
+        #expect(a.trunk.params.array != base)
+        // The reward to go with γ = 1 is the final reward at every token.
+        #expect(targets[0] == [1, 1, 1])
+    }
+}

@@ -104,42 +104,50 @@ final class Critic {
         return (loss, head.backward(dValues: dV, hidden: v.hidden), clipped)
     }
 
-    /// One optimizer step of the separate critic (or, `headOnly`, of the head alone) on the token
-    /// mean of the value loss over `members`. Returns (loss, clipped fraction, gradient norm).
-    func update(_ layout: SequenceLayout, _ members: [Int], targets: [[Double]], oldValues: [[Double]],
-                learningRate: Float, step: Int) throws -> (loss: Double, clipFrac: Double, gradNorm: Double) {
+    /// One optimizer step of the separate critic (or, when shared, of the head alone) on the token
+    /// mean of the value loss over `members`. `oldValues` nil means V_old is this very forward's
+    /// values (the first pass of an on-policy step, whose targets do not depend on V): then the
+    /// values are read and the critic trained in one pass instead of two, and returned.
+    func update(_ layout: SequenceLayout, _ members: [Int], targets: [[Double]], oldValues: [[Double]]?,
+                learningRate: Float, step: Int) throws -> (loss: Double, clipFrac: Double, gradNorm: Double, values: [[Double]]) {
+        var values = [[Double]](repeating: [], count: layout.sequences.count)
         let tokens = members.reduce(0) { $0 + layout.sequences[$1].response.count }
-        guard tokens > 0 else { return (0, 0, 0) }
+        guard tokens > 0 else { return (0, 0, 0, values) }
         head.zeroGrad()
         var clipped = 0
         let scale = 1 / Double(tokens)
+        func term(_ v: ResponseView) -> (loss: Double, dHidden: [Float]) {
+            let old: [Double]
+            if let oldValues { old = oldValues[v.s] } else {
+                old = head.forward(hidden: v.hidden).map(Double.init)
+                values[v.s] = old
+            }
+            let t = valueTerm(v, targets: targets[v.s], oldValues: old, scale: scale)
+            clipped += t.clipped
+            return (t.loss, t.dHidden)
+        }
         let loss: Double
+        var norm: Float
         if let trunkAdam {
             trunk.zeroGrad()
             loss = GradientPass.accumulate(trunk, layout, members, needs: .hidden) { v, g in
-                let t = valueTerm(v, targets: targets[v.s], oldValues: oldValues[v.s], scale: scale)
-                clipped += t.clipped
+                let t = term(v)
                 g.dHidden = t.dHidden
                 return t.loss
             }
-            let norm = Float((pow(Double(gradientNorm(trunk.grads)), 2) + pow(Double(gradientNorm(head.grads)), 2)).squareRoot())
+            norm = Float((pow(Double(gradientNorm(trunk.grads)), 2) + pow(Double(gradientNorm(head.grads)), 2)).squareRoot())
             guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
             trunkAdam.update(params: trunk.params, grads: trunk.grads, learningRate: learningRate, gradientNorm: norm)
-            headAdam.update(params: head.params, grads: head.grads, learningRate: learningRate, gradientNorm: norm)
-            return (loss, Double(clipped) / Double(tokens), Double(norm))
+        } else {
+            // Shared trunk, head alone (critic warm-up): the policy's weights stay as they are.
+            var total = 0.0
+            GradientPass.forEach(trunk, layout, members, needs: .hidden) { v in total += term(v).loss }
+            loss = total
+            norm = gradientNorm(head.grads)
+            guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
         }
-        // Shared trunk, head alone (critic warm-up): the policy's weights stay as they are.
-        var total = 0.0
-        GradientPass.forEach(trunk, layout, members, needs: .hidden) { v in
-            let t = valueTerm(v, targets: targets[v.s], oldValues: oldValues[v.s], scale: scale)
-            clipped += t.clipped
-            total += t.loss
-        }
-        loss = total
-        let norm = gradientNorm(head.grads)
-        guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
         headAdam.update(params: head.params, grads: head.grads, learningRate: learningRate, gradientNorm: norm)
-        return (loss, Double(clipped) / Double(tokens), Double(norm))
+        return (loss, Double(clipped) / Double(tokens), Double(norm), values)
     }
 
     // MARK: Checkpoint state
@@ -207,8 +215,10 @@ struct GAEEstimate {
         var adv: [[Double]] = [], ret: [[Double]] = []
         for (r, v) in zip(tokenRewards, values) {
             adv.append(Advantages.gae(rewards: r, values: v, gamma: p.gamma, lambda: p.lambda))
-            let a = p.criticLambda == p.lambda ? adv.last! : Advantages.gae(rewards: r, values: v, gamma: p.gamma, lambda: p.criticLambda)
-            ret.append(zip(a, v).map { $0 + $1 })
+            // λ_critic = 1: the discounted reward to go, which does not depend on V (so the critic
+            // can be trained in the same pass that reads its values).
+            ret.append(p.criticLambda == 1 ? Self.rewardToGo(r, gamma: p.gamma)
+                                           : zip(Advantages.gae(rewards: r, values: v, gamma: p.gamma, lambda: p.criticLambda), v).map { $0 + $1 })
         }
         let pick = { (xs: [[Double]]) in xs.indices.filter { included[$0] }.flatMap { xs[$0] } }
         let flatAdv = pick(adv), flatRet = pick(ret), flatV = pick(values)
@@ -224,6 +234,16 @@ struct GAEEstimate {
         advantages = adv
         returns = ret
     }
+
+    /// R_t = Σ_l γ^l r_{t+l}.
+    static func rewardToGo(_ r: [Double], gamma: Double) -> [Double] {
+        var out = r, next = 0.0
+        for t in stride(from: r.count - 1, through: 0, by: -1) { next = r[t] + gamma * next; out[t] = next }
+        return out
+    }
+
+    /// Whether the critic's targets are the reward to go (λ_critic = 1), independent of V.
+    static func targetsIgnoreValues(_ p: CriticParameters) -> Bool { p.criticLambda == 1 }
 
     /// The verifier's reward at each sequence's last token.
     static func terminalRewards(_ batch: RolloutBatch) -> [[Double]] {

@@ -128,7 +128,26 @@ final class PPO: Algorithm {
                 klTokens += kl.count
             }
         }
-        let oldValues = critic.values(layout, Array(seqs.indices))
+        // V_old. On an on-policy step whose critic targets do not depend on V, the separate critic
+        // reads its values and takes its step in one pass (the same numbers as two passes).
+        let fused = onPolicy && !critic.shared && GAEEstimate.targetsIgnoreValues(p.critic)
+        var oldValues: [[Double]]
+        var fusedCritic: (loss: Double, clipFrac: Double, gradNorm: Double)? = nil
+        if fused {
+            let kept = seqs.indices.filter { included[$0] }
+            let targets = rewards.map { GAEEstimate.rewardToGo($0, gamma: p.critic.gamma) }
+            let c = try critic.update(layout, kept, targets: targets, oldValues: nil, learningRate: p.critic.learningRate, step: context.step)
+            fusedCritic = (c.loss, c.clipFrac, c.gradNorm)
+            oldValues = c.values
+            let rest = seqs.indices.filter { !included[$0] }
+            if !rest.isEmpty {
+                // Masked sequences still need values for their (unused) advantages.
+                let more = critic.values(layout, rest)
+                for s in rest { oldValues[s] = more[s] }
+            }
+        } else {
+            oldValues = critic.values(layout, Array(seqs.indices))
+        }
         let gae = GAEEstimate(tokenRewards: rewards, values: oldValues, included: included, p.critic)
 
         var result = UpdateResult()
@@ -187,7 +206,9 @@ final class PPO: Algorithm {
                         criticNorm = Double(norm)
                     }
                 }
-                if !critic.shared || !trainActor {
+                if let f = fusedCritic {
+                    (vfLoss, vfClip, criticNorm) = f
+                } else if !critic.shared || !trainActor {
                     let c = try critic.update(layout, kept, targets: gae.returns, oldValues: oldValues,
                                               learningRate: p.critic.learningRate, step: context.step)
                     vfLoss += c.loss

@@ -308,7 +308,7 @@ public struct RunConfig: Equatable, Sendable {
             self.training = try JSONMerge.decode(TrainingParameters.self, training)
         } catch {
             throw ParameterError(message: "\(path): " + JSONMerge.diagnose(training, against: trainingDefaults, error: error) {
-                try JSONMerge.decode(TrainingParameters.self, $0) })
+                _ = try JSONMerge.decode(TrainingParameters.self, $0) })
         }
         do {
             self.algorithm = try AlgorithmParameters.decode(name, algo)
