@@ -16,6 +16,9 @@ public final class Trainer {
     let evalSlice: [Problem]
     var metricsLog: AppendLog
     var evalLog: AppendLog
+    /// When this process started training, and the run's wall time before it (on resume).
+    let started = ContinuousClock.now
+    let elapsedBefore: Double
 
     var t: TrainingParameters { config.training }
 
@@ -81,6 +84,7 @@ public final class Trainer {
         self.stream = stream
         metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : nil)
         evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : nil)
+        elapsedBefore = resuming ? metricsLog.lastRecord?["time/elapsed_s"]?.doubleValue ?? 0 : 0
         evalSlice = heldout.spread(t.evalProblems)
     }
 
@@ -119,8 +123,17 @@ public final class Trainer {
         let trainTime = (clock.now - t0) / .seconds(1)
         step = s
         // Log.
-        let record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: GroupStatistics(rewards, scaling: .group),
+        var record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: GroupStatistics(rewards, scaling: .group),
                                  update: update, learningRate: lr, sampleTime: sampleTime, scoreTime: scoreTime, trainTime: trainTime)
+        let held = algorithm.footprint
+        record.members += [
+            // Wall time of the run so far: every step, evaluation and checkpoint (across resumes).
+            ("time/elapsed_s", .double(elapsedBefore + (ContinuousClock.now - started) / .seconds(1))),
+            ("memory/peak_rss_mb", .double(ProcessMemory.peakRSSMB())),
+            ("memory/parameters_mb", .double(Double(held.parameters) / 1e6)),
+            ("memory/gradients_mb", .double(Double(held.gradients) / 1e6)),
+            ("memory/optimizer_mb", .double(Double(held.optimizer) / 1e6)),
+        ]
         try metricsLog.append(record.jsonLine)
         log(record.summary(of: t.steps))
         if t.samplesEvery > 0 && (s % t.samplesEvery == 0 || s == 1 || s == t.steps) {
@@ -161,6 +174,16 @@ public final class Trainer {
 }
 
 // MARK: - Records
+
+/// The process's memory, as the kernel counts it.
+public enum ProcessMemory {
+    /// The maximum resident set size so far, in MB.
+    public static func peakRSSMB() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_maxrss) / 1024   // kilobytes on Linux
+    }
+}
 
 /// One metrics.jsonl record, with TRL's metric names where one exists.
 struct StepMetrics {

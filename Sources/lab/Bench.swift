@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
                 throw ValidationError("unknown part \(part); hint: algo-NAME with NAME one of \(AlgorithmName.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             var r = try AlgorithmBenchmark.run(name)
-            r.peakRSSMB = Self.peakRSSMB()
+            r.peakRSSMB = ProcessMemory.peakRSSMB()
             try printAlgorithm(r)
         }
         if wanted.contains("algorithms") {
@@ -106,12 +106,5 @@ struct Bench: ParsableCommand {
                          Double(r.parameterBytes) / 1e6, Double(r.gradientBytes) / 1e6, Double(r.optimizerBytes) / 1e6))
         }
         fflush(nil)
-    }
-
-    /// The process's maximum resident set size so far, in MB.
-    static func peakRSSMB() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_maxrss) / 1024   // kilobytes on Linux
     }
 }

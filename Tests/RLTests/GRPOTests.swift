@@ -280,7 +280,7 @@ struct ResumeTests {
     func stripTimes(_ file: String) throws -> [String] {
         try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map { line in
             guard case var .object(o) = try JSONValue.parse(String(line)) else { return "" }
-            for k in ["time/sample_s", "time/score_s", "time/train_s", "tokens_per_s"] { o[k] = nil }
+            for k in ["time/sample_s", "time/score_s", "time/train_s", "time/elapsed_s", "tokens_per_s", "memory/peak_rss_mb"] { o[k] = nil }
             return JSONValue.object(o).serialized
         }
     }

@@ -36,11 +36,13 @@ struct AppendLog {
     let path: String
     /// Records in the file.
     private(set) var count: Int
+    /// The last record kept or appended.
+    private(set) var lastRecord: JSONValue?
 
     /// Opens the log, keeping only records whose step is at most `step` (all when nil).
     init(_ path: String, keepingThrough step: Int? = nil) throws {
         self.path = path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { count = 0; return }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { count = 0; lastRecord = nil; return }
         let lines = text.split(separator: "\n").map(String.init)
         let kept = lines.filter { line in
             guard let s = (try? JSONValue.parse(line))?["step"]?.intValue else { return false }
@@ -50,6 +52,7 @@ struct AppendLog {
             try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
         }
         count = kept.count
+        lastRecord = kept.last.flatMap { try? JSONValue.parse($0) }
     }
 
     mutating func append(_ line: String) throws {
@@ -62,5 +65,6 @@ struct AppendLog {
             throw InputFileError(path: path, message: "cannot append: \(String(cString: strerror(errno)))")
         }
         count += 1
+        lastRecord = try? JSONValue.parse(line)
     }
 }
