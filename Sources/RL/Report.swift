@@ -137,36 +137,42 @@ public struct RunReport {
 
     func svg(_ chart: ChartSpec) -> String {
         let records = chart.source == .eval ? evals : metrics
-        let series = chart.series.map { (label: $0.label, points: Self.points(records, $0.key)) }
+        let keys = chart.series.map(\.key).joined(separator: ", ")
+        return Self.plot(id: chart.id, title: chart.title, series: chart.series.map { ($0.label, Self.points(records, $0.key)) },
+                         axis: chart.axis, xLabel: "step", yLabel: chart.yLabel, empty: "no values of \(keys) in \(chart.source.rawValue)")
+    }
+
+    /// One chart as inline SVG: each series a line over its (x, value) points, a missing value
+    /// breaking the line; `empty` is shown when no series has a value.
+    static func plot(id: String, title: String, series: [(label: String, points: [(step: Int, value: Double?)])],
+                     axis: ChartSpec.Axis, xLabel: String, yLabel: String, empty: String) -> String {
         let values = series.flatMap { $0.points.compactMap(\.value) }
         let drawn = series.filter { $0.points.contains { $0.value != nil } }
         let (W, H) = (560.0, 250.0), (left, right, top, bottom) = (56.0, 16.0, 14.0, 40.0)
-        var out = "<svg class=\"chart\" data-chart=\"\(chart.id)\" data-series=\"\(drawn.count)\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" "
-            + "width=\"\(Int(W))\" height=\"\(Int(H))\" role=\"img\" aria-label=\"\(TracePainter.escape(chart.title))\" "
+        var out = "<svg class=\"chart\" data-chart=\"\(id)\" data-series=\"\(drawn.count)\" viewBox=\"0 0 \(Int(W)) \(Int(H))\" "
+            + "width=\"\(Int(W))\" height=\"\(Int(H))\" role=\"img\" aria-label=\"\(TracePainter.escape(title))\" "
             + "xmlns=\"http://www.w3.org/2000/svg\">\n"
         guard !values.isEmpty else {
-            let keys = chart.series.map(\.key).joined(separator: ", ")
             out += "<rect x=\"0.5\" y=\"0.5\" width=\"\(Int(W) - 1)\" height=\"\(Int(H) - 1)\" class=\"frame\"/>\n"
-            out += "<text x=\"\(W / 2)\" y=\"\(H / 2)\" text-anchor=\"middle\" class=\"nodata\">no values of "
-                + "\(TracePainter.escape(keys)) in \(chart.source.rawValue)</text>\n</svg>"
+            out += "<text x=\"\(W / 2)\" y=\"\(H / 2)\" text-anchor=\"middle\" class=\"nodata\">\(TracePainter.escape(empty))</text>\n</svg>"
             return out
         }
         let steps = series.flatMap { $0.points.filter { $0.value != nil }.map(\.step) }
         var (x0, x1) = (Double(steps.min()!), Double(steps.max()!))
         if x0 == x1 { x0 -= 1; x1 += 1 }
         // Fractions keep the whole [0, 1] so curves compare across charts and runs.
-        var (y0, y1) = (min(0, values.min()!), chart.axis == .fraction ? max(1, values.max()!) : values.max()!)
+        var (y0, y1) = (min(0, values.min()!), axis == .fraction ? max(1, values.max()!) : values.max()!)
         if y0 == y1 { y1 = y0 + 1 }
-        let yTicks = Self.ticks(y0, y1)
+        let yTicks = ticks(y0, y1)
         y0 = min(y0, yTicks.first!); y1 = max(y1, yTicks.last!)
-        let xTicks = Self.ticks(x0, x1, integer: true)
+        let xTicks = ticks(x0, x1, integer: true)
         let pw = W - left - right, ph = H - top - bottom
         func X(_ s: Double) -> Double { left + (s - x0) / (x1 - x0) * pw }
         func Y(_ v: Double) -> Double { top + (1 - (v - y0) / (y1 - y0)) * ph }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         for t in yTicks {
             out += "<line class=\"grid\" x1=\"\(f(left))\" x2=\"\(f(W - right))\" y1=\"\(f(Y(t)))\" y2=\"\(f(Y(t)))\"/>"
-            out += "<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(Self.label(t, chart.axis))</text>\n"
+            out += "<text class=\"tick\" x=\"\(f(left - 6))\" y=\"\(f(Y(t) + 4))\" text-anchor=\"end\">\(Self.label(t, axis))</text>\n"
         }
         for t in xTicks where t >= x0 && t <= x1 {
             out += "<line class=\"tickmark\" x1=\"\(f(X(t)))\" x2=\"\(f(X(t)))\" y1=\"\(f(H - bottom))\" y2=\"\(f(H - bottom + 4))\"/>"
@@ -174,11 +180,11 @@ public struct RunReport {
         }
         out += "<line class=\"axis\" x1=\"\(f(left))\" x2=\"\(f(W - right))\" y1=\"\(f(H - bottom))\" y2=\"\(f(H - bottom))\"/>"
         out += "<line class=\"axis\" x1=\"\(f(left))\" x2=\"\(f(left))\" y1=\"\(f(top))\" y2=\"\(f(H - bottom))\"/>\n"
-        out += "<text class=\"axis-label\" x=\"\(f(left + pw / 2))\" y=\"\(f(H - 6))\" text-anchor=\"middle\">step</text>"
+        out += "<text class=\"axis-label\" x=\"\(f(left + pw / 2))\" y=\"\(f(H - 6))\" text-anchor=\"middle\">\(TracePainter.escape(xLabel))</text>"
         out += "<text class=\"axis-label\" transform=\"translate(14 \(f(top + ph / 2))) rotate(-90)\" text-anchor=\"middle\">"
-            + "\(TracePainter.escape(chart.yLabel))</text>\n"
+            + "\(TracePainter.escape(yLabel))</text>\n"
         for (i, s) in series.enumerated() {
-            let colour = Self.colour(i, s.label)
+            let colour = colour(i, s.label)
             let width = i == 0 ? 2.5 : 1.5
             // Consecutive points with values form one line; a missing value starts another.
             var runs: [[(Int, Double)]] = [[]]
@@ -195,7 +201,7 @@ public struct RunReport {
             for (step, v) in marked {
                 out += "<circle class=\"point\" data-label=\"\(TracePainter.escape(s.label))\" cx=\"\(f(X(Double(step))))\" "
                     + "cy=\"\(f(Y(v)))\" r=\"2.5\" fill=\"\(colour)\">"
-                    + "<title>\(TracePainter.escape(s.label)) at step \(step): \(Self.label(v, chart.axis, precise: true))</title></circle>"
+                    + "<title>\(TracePainter.escape(s.label)) at \(TracePainter.escape(xLabel)) \(step): \(Self.label(v, axis, precise: true))</title></circle>"
             }
             if !marked.isEmpty { out += "\n" }
         }
@@ -300,17 +306,25 @@ public struct RunReport {
     public func standaloneSVG(chart id: String) -> String? {
         guard let chart = charts.first(where: { $0.id == id }) else { return nil }
         let records = chart.source == .eval ? evals : metrics
+        let legend = chart.series.enumerated().filter { Self.points(records, $0.element.key).contains { $0.value != nil } }
+            .map { (Self.colour($0.offset, $0.element.label), $0.element.label) }
+        return Self.standalone(title: chart.title, chart: svg(chart), legend: legend)
+    }
+
+    /// A chart's inline SVG wrapped as a standalone file: white background, title, the chart, and
+    /// a legend line of (colour, label).
+    static func standalone(title: String, chart: String, legend: [(colour: String, label: String)]) -> String {
         let (W, H) = (560, 300)
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(W)\" height=\"\(H)\" viewBox=\"0 0 \(W) \(H)\" "
-            + "font-family=\"system-ui, sans-serif\">\n<style>\n\(Self.svgCSS)\n</style>\n"
+            + "font-family=\"system-ui, sans-serif\">\n<style>\n\(svgCSS)\n</style>\n"
             + "<rect width=\"\(W)\" height=\"\(H)\" fill=\"#fff\"/>\n"
-            + "<text x=\"8\" y=\"17\" font-size=\"14\" font-weight=\"bold\" fill=\"#222\">\(TracePainter.escape(chart.title))</text>\n"
-        out += svg(chart).replacingOccurrences(of: "<svg class=\"chart\"", with: "<svg x=\"0\" y=\"24\" class=\"chart\"") + "\n"
+            + "<text x=\"8\" y=\"17\" font-size=\"14\" font-weight=\"bold\" fill=\"#222\">\(TracePainter.escape(title))</text>\n"
+        out += chart.replacingOccurrences(of: "<svg class=\"chart\"", with: "<svg x=\"0\" y=\"24\" class=\"chart\"") + "\n"
         var x = 56.0
-        for (i, s) in chart.series.enumerated() where Self.points(records, s.key).contains(where: { $0.value != nil }) {
-            out += "<line x1=\"\(x)\" x2=\"\(x + 14)\" y1=\"288\" y2=\"288\" stroke=\"\(Self.colour(i, s.label))\" stroke-width=\"3\"/>"
-                + "<text x=\"\(x + 19)\" y=\"292\" font-size=\"12\" fill=\"#333\">\(TracePainter.escape(s.label))</text>\n"
-            x += 19 + 7 * Double(s.label.count) + 16
+        for (colour, label) in legend {
+            out += "<line x1=\"\(x)\" x2=\"\(x + 14)\" y1=\"288\" y2=\"288\" stroke=\"\(colour)\" stroke-width=\"3\"/>"
+                + "<text x=\"\(x + 19)\" y=\"292\" font-size=\"12\" fill=\"#333\">\(TracePainter.escape(label))</text>\n"
+            x += 19 + 7 * Double(label.count) + 16
         }
         return out + "</svg>\n"
     }

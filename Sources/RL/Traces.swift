@@ -323,6 +323,8 @@ public struct TraceParameters: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Sampling temperature; 1 shows what training samples, 0 the greedy response.
     public var temperature: Float = 1
+    /// Nucleus sampling threshold (1: off).
+    public var topP: Float = 1
     /// Most generated characters per response; nil: whatever the context leaves.
     public var maxNewTokens: Int?
     /// Most responses sampled per checkpoint while looking for `count` that pass `only`, so a
@@ -338,6 +340,7 @@ public struct TraceParameters: Codable, Equatable, Sendable {
                                  "must be 0 (greedy) or more", got: temperature)
         try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
         try ParameterError.check(maxTries >= 1, flag: "--max-tries", "must be at least 1", got: maxTries)
+        try ParameterError.check(topP > 0 && topP <= 1, flag: "--top-p", "must be in (0, 1]", got: topP)
     }
 }
 
@@ -371,7 +374,7 @@ public enum TraceSampling {
                 .map { ($0, problems[$0]) })
         }
         let chunk = p.only == nil ? max(1, p.count) : min(p.maxTries, max(4 * p.count, 64))
-        let sampling = SamplingParameters(temperature: p.temperature, greedy: p.temperature == 0,
+        let sampling = SamplingParameters(temperature: p.temperature, topP: p.topP, greedy: p.temperature == 0,
                                           maxNewTokens: p.maxNewTokens ?? policies[0].model.config.contextLength)
         var kept: [[Trace]] = []
         for start in stride(from: 0, to: pool.count, by: chunk) where kept.count < p.count {

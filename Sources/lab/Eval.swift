@@ -28,17 +28,11 @@ struct Eval: ParsableCommand {
     @Option(help: "k: responses sampled per problem for mean@k, pass@k and maj@k (1: greedy pass@1 only).")
     var samples = 1
 
-    @Option(help: "Temperature of the k samples (default 1).")
-    var temperature: Float?
-
-    @Option(help: "Top-p of the k samples.")
-    var topP: Float = 1
+    @OptionGroup(title: "Sampling (of the --samples k pass; greedy pass@1 takes none; --max-length default: what the context leaves)")
+    var sampling: SamplingOptions
 
     @Option(help: "Seed of the samples.")
     var seed: UInt64 = 0
-
-    @Option(help: "Most generated characters per response (default: what the context leaves).")
-    var maxLength: Int?
 
     @Option(help: "Sequences sampled together by the batched KV-cache sampler.")
     var batch = EvalParameters().batch
@@ -50,7 +44,7 @@ struct Eval: ParsableCommand {
     var detail = false
 
     func validate() throws {
-        if temperature != nil && samples == 1 {
+        if (sampling.temperature != nil || sampling.topP != nil) && samples == 1 {
             throw ValidationError("--temperature sets the temperature of the --samples k pass; add --samples k with k > 1 "
                                   + "(greedy pass@1 takes no temperature)")
         }
@@ -60,10 +54,10 @@ struct Eval: ParsableCommand {
     func parameters() throws -> EvalParameters {
         var p = EvalParameters()
         p.samples = samples
-        if let temperature { p.temperature = temperature }
-        p.topP = topP
+        if let t = sampling.temperature { p.temperature = t }
+        if let topP = sampling.topP { p.topP = topP }
         p.seed = seed
-        p.maxNewTokens = maxLength
+        p.maxNewTokens = sampling.maxLength
         p.batch = batch
         do { try p.validate() } catch { throw ValidationError("\(error)") }
         return p

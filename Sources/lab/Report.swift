@@ -10,13 +10,15 @@ struct ReportCommand: ParsableCommand {
         abstract: "Write a run's report: held-out accuracy and length against step, training curves, sampled traces.",
         discussion: """
         One self-contained HTML file (inline SVG and CSS; nothing is fetched, no script runs). \
+        With several run directories, one page overlays their held-out accuracy and length against the \
+        number of sampled responses, with lab compare's table. \
         scripts/check-report renders it in headless Chromium and checks the charts.
         """)
 
-    @Argument(help: "Run directory written by lab train.")
-    var runDirectory: String
+    @Argument(help: "Run directories written by lab train (several: their curves overlaid).")
+    var runDirectories: [String]
 
-    @Option(help: "HTML file to write (default: RUN_DIR/report.html).")
+    @Option(help: "HTML file to write (default: RUN_DIR/report.html; for several runs, compare.html).")
     var out: String?
 
     @Option(help: "Traces shown from each of the earliest and the latest step with saved traces.")
@@ -26,6 +28,8 @@ struct ReportCommand: ParsableCommand {
     var svg: String?
 
     func run() throws {
+        guard runDirectories.count == 1 else { return try overlay() }
+        let runDirectory = runDirectories[0]
         var p = ReportParameters()
         p.tracesPerStep = traces
         do { try p.validate() } catch { throw ValidationError("\(error)") }
@@ -41,5 +45,48 @@ struct ReportCommand: ParsableCommand {
             }
             print("wrote \(report.chartIDs.count) charts to \(svg)/")
         }
+    }
+
+    /// Several runs on one page.
+    func overlay() throws {
+        guard !runDirectories.isEmpty else { throw ValidationError("give at least one run directory") }
+        let runs = try runDirectories.map { dir in
+            do { return try RunSummary.load(dir) } catch {
+                throw CLIError(message: "\(error)", hint: "lab report reads the run directories lab train --out wrote (config.json, metrics.jsonl, eval.jsonl)")
+            }
+        }
+        let path = out ?? "compare.html"
+        try AtomicFile.write(Comparison.html(runs), to: path)
+        print("wrote \(path)")
+        if let svg {
+            try FileManager.default.createDirectory(atPath: svg, withIntermediateDirectories: true)
+            for id in Comparison.chartIDs { try AtomicFile.write(Comparison.standaloneSVG(id, runs), to: svg + "/" + id + ".svg") }
+            print("wrote \(Comparison.chartIDs.count) charts to \(svg)/")
+        }
+    }
+}
+
+/// `lab compare`: the Markdown table of several runs.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the Markdown table of several runs: held-out result, length, time split, memory.",
+        discussion: "Reads each run directory's config.json, metrics.jsonl and eval.jsonl (scripts/compare-algorithms makes the runs).")
+
+    @Argument(help: "Run directories written by lab train.")
+    var runDirectories: [String]
+
+    @Option(help: "Also write the table to this file.")
+    var markdown: String?
+
+    func run() throws {
+        guard !runDirectories.isEmpty else { throw ValidationError("give at least one run directory") }
+        let runs = try runDirectories.map { dir in
+            do { return try RunSummary.load(dir) } catch {
+                throw CLIError(message: "\(error)", hint: "lab compare reads the run directories lab train --out wrote")
+            }
+        }
+        let table = Comparison.markdown(runs)
+        print(table, terminator: "")
+        if let markdown { try AtomicFile.write(table, to: markdown) }
     }
 }

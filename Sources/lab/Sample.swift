@@ -18,20 +18,23 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .short, help: "How many responses.")
     var n = 8
 
-    @Option(help: "Sampling temperature (0: greedy).")
-    var temperature: Float = 1
-
     @Option(help: "Seed of the samples.")
     var seed: UInt64 = 0
 
-    @Option(help: "Most generated characters per response.")
-    var maxLength = 256
+    @OptionGroup(title: "Sampling (--max-length default 256)")
+    var sampling: SamplingOptions
+
+    func validate() throws {
+        guard n >= 1 else { throw ValidationError("-n must be at least 1; got \(n)") }
+    }
 
     func run() throws {
         let problem = try CLIError.problem(question: question)
         let loaded = try CLIError.loadCheckpoint(checkpoint)
         let policy = Policy(loaded)
-        let sampling = SamplingParameters(temperature: temperature, greedy: temperature == 0, maxNewTokens: maxLength)
+        let t = self.sampling.temperature ?? 1
+        let sampling = SamplingParameters(temperature: t, topP: self.sampling.topP ?? 1, greedy: t == 0,
+                                          maxNewTokens: self.sampling.maxLength ?? 256)
         let rollouts = try policy.rollouts([problem], samplesEach: n, sampling: sampling, seed: seed, stream: 0)[0]
         print("\(problem.family.rawValue): \(problem.question)" + (problem.answer.isEmpty ? "" : "  (answer \(problem.answer))"))
         for (i, r) in rollouts.enumerated() {

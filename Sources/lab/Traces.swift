@@ -45,11 +45,8 @@ struct TracesCommand: ParsableCommand {
     @Option(help: "Seed of the problem order and the samples.")
     var seed: UInt64 = 0
 
-    @Option(help: "Sampling temperature (0: greedy).")
-    var temperature: Float = 1
-
-    @Option(help: "Most generated characters per response (default: what the context leaves).")
-    var maxLength: Int?
+    @OptionGroup(title: "Sampling (--max-length default: what the context leaves)")
+    var sampling: SamplingOptions
 
     @Option(help: "Most responses sampled per checkpoint while looking for traces that pass --only.")
     var maxTries = 512
@@ -74,8 +71,9 @@ struct TracesCommand: ParsableCommand {
         p.only = only
         p.family = family
         p.seed = seed
-        p.temperature = temperature
-        p.maxNewTokens = maxLength
+        p.temperature = sampling.temperature ?? 1
+        p.topP = sampling.topP ?? 1
+        p.maxNewTokens = sampling.maxLength
         p.maxTries = maxTries
         return p
     }

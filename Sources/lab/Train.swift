@@ -43,9 +43,8 @@ struct Train: ParsableCommand {
     @Option(help: "Run seed.") var seed: UInt64?
     @Option(help: "P: prompts per step.") var promptsPerStep: Int?
     @Option(help: "G: responses per prompt.") var groupSize: Int?
-    @Option(help: "Most generated characters per response.") var maxLength: Int?
-    @Option(help: "Sampling temperature.") var temperature: Float?
-    @Option(help: "Top-p of sampling.") var topP: Float?
+    @OptionGroup(title: "Sampling (training samples: --temperature must be positive; default 1, --max-length 300)")
+    var sampling: SamplingOptions
     @Option(help: "Peak learning rate of the policy (not TRPO's).") var lr: Float?
     @Option(help: "constant or cosine.") var schedule: ScheduleKind?
     @Option(help: "Warm-up steps.") var warmup: Int?
@@ -100,8 +99,9 @@ struct Train: ParsableCommand {
         func add(_ flag: String, _ path: String, _ value: Any?) { if let value { o.append(FieldOverride(flag: flag, path, value)) } }
         add("--steps", "steps", steps); add("--seed", "seed", seed)
         add("--prompts-per-step", "promptsPerStep", promptsPerStep); add("--group-size", "groupSize", groupSize)
-        add("--max-length", "maxResponseLength", maxLength); add("--temperature", "temperature", temperature.map { Double($0) })
-        add("--top-p", "topP", topP.map { Double($0) }); add("--lr", "learningRate", lr.map { Double($0) })
+        add("--max-length", "maxResponseLength", sampling.maxLength)
+        add("--temperature", "temperature", sampling.temperature.map { Double($0) })
+        add("--top-p", "topP", sampling.topP.map { Double($0) }); add("--lr", "learningRate", lr.map { Double($0) })
         add("--schedule", "schedule", schedule?.rawValue); add("--warmup", "warmupSteps", warmup)
         add("--weight-decay", "weightDecay", weightDecay.map { Double($0) }); add("--grad-clip", "gradClip", gradClip.map { Double($0) })
         add("--accuracy-weight", "rewards.accuracy", accuracyWeight); add("--format-weight", "rewards.format", formatWeight)

@@ -113,6 +113,13 @@ struct ParameterCLITests {
         (["train", "--group-size", "1"], "--group-size (\"groupSize\" in --config) must be at least 2"),
         (["train", "--eval-every=-2"], "--eval-every (\"evalEvery\" in --config) must be 0 (never) or more; got -2"),
         (["train", "--grad-clip", "0"], "--grad-clip"),
+        (["train", "--temperature", "0"], "--temperature (\"temperature\" in --config) must be positive"),
+        (["train", "--algo", "ppo", "--critic-lr", "0"], "--critic-lr (\"critic.learningRate\" in --config) must be positive"),
+        (["train", "--algo", "trpo", "--lr", "1e-4", "--beta", "0.1"], "--beta applies to grpo, ppo, reinforce, rloo; this run's algorithm is trpo"),
+        (["sample", "ckpt", "--question", "1+1", "--temperature", "nan"], "--temperature must be 0 (greedy) or more, and finite; got nan"),
+        (["sample", "ckpt", "--question", "1+1", "--max-length", "0"], "--max-length must be at least 1; got 0"),
+        (["sample", "ckpt", "--question", "1+1", "-n", "0"], "-n must be at least 1; got 0"),
+        (["traces", "ckpt", "--top-p", "2"], "--top-p must be in (0, 1]; got 2"),
     ])
     func nonsenseIsRejectedNamingTheFlag(args: [String], message: String) throws {
         let problems = tempPath("problems.jsonl")
@@ -239,5 +246,52 @@ struct ReportCLITests {
         let r = try lab(["report", dir])
         #expect(r.status != 0 && r.stderr.contains("\(dir): expected a run directory written by lab train") && r.stderr.contains("hint:"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/report.html"))
+    }
+}
+
+struct AlgorithmsCLITests {
+    /// PPO and TRPO through the CLI on the tiny base: their checkpoints evaluate and trace like GRPO's,
+    /// resume refuses flags it cannot honour and records a new step count, and compare and report read
+    /// both runs.
+    @Test func ppoAndTrpoRunsEvaluateResumeAndCompare() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let common = ["--base", t.base, "--heldout", t.problems, "--steps", "2", "--prompts-per-step", "2", "--group-size", "2",
+                      "--max-length", "16", "--eval-every", "1", "--samples-every", "1", "--save-every", "1"]
+        let ppo = t.dir + "/ppo", trpo = t.dir + "/trpo"
+        let r1 = try lab(["train", "--algo", "ppo", "--out", ppo, "--critic-lr", "3e-4"] + common)
+        #expect(r1.status == 0 && r1.stdout.contains("with ppo"), "\(r1.stderr)")
+        let r2 = try lab(["train", "--algo", "trpo", "--out", trpo, "--delta", "0.02"] + common)
+        #expect(r2.status == 0, "\(r2.stderr)")
+        #expect(FileManager.default.fileExists(atPath: ppo + "/step_000002/critic.safetensors"))
+        let config = try JSONValue.parse(String(contentsOfFile: ppo + "/config.json", encoding: .utf8))
+        #expect(config["algorithm"]?.stringValue == "ppo" && config["ppo"]?["critic"]?["learningRate"]?.doubleValue == 3e-4)
+        // Eval and traces use the policy of a PPO checkpoint.
+        let e = try lab(["eval", ppo + "/step_000002", "--problems", t.problems, "--max-length", "12"])
+        #expect(e.status == 0 && e.stdout.contains("pass@1"), "\(e.stderr)")
+        #expect(try lab(["traces", ppo, "--step", "2"]).status == 0)
+        // A flag of another algorithm, and a resume with flags it cannot honour.
+        let wrong = try lab(["train", "--delta", "0.02", "--out", t.dir + "/never"] + common)
+        #expect(wrong.status != 0 && wrong.stderr.contains("--delta applies to trpo; this run's algorithm is grpo"), "\(wrong.stderr)")
+        let refused = try lab(["train", "--resume", ppo, "--lr", "1e-3", "--eval-every", "5"])
+        #expect(refused.status != 0 && refused.stderr.contains("cannot honour --lr, --eval-every"), "\(refused.stderr)")
+        let resumed = try lab(["train", "--resume", ppo, "--steps", "3", "--heldout", t.problems])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let after = try JSONValue.parse(String(contentsOfFile: ppo + "/config.json", encoding: .utf8))
+        #expect(after["training"]?["steps"]?.intValue == 3)
+        #expect(try String(contentsOfFile: ppo + "/metrics.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
+        // A run's own config.json is accepted back by --config.
+        let again = try lab(["train", "--config", trpo + "/config.json", "--out", t.dir + "/again", "--heldout", t.problems])
+        #expect(again.status == 0 && again.stdout.contains("with trpo"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: t.dir + "/again/config.json", encoding: .utf8) == String(contentsOfFile: trpo + "/config.json", encoding: .utf8))
+        // The table and the overlay.
+        let c = try lab(["compare", ppo, trpo])
+        #expect(c.status == 0 && c.stdout.contains("| ppo | ppo |") && c.stdout.contains("| trpo | trpo |"), "\(c.stderr)")
+        let page = t.dir + "/compare.html"
+        let r = try lab(["report", ppo, trpo, "--out", page, "--svg", t.dir + "/curves"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(html.contains("data-chart=\"compare-accuracy\" data-series=\"2\""))
+        #expect(FileManager.default.fileExists(atPath: t.dir + "/curves/compare-length.svg"))
     }
 }
