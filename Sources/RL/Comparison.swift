@@ -66,9 +66,9 @@ public enum Comparison {
         t += "|" + String(repeating: "---|", count: 13) + "\n"
         for r in runs {
             let best = r.bestEval
-            let steps = r.metrics.compactMap { $0["time/sample_s"]?.doubleValue }.indices.map { i -> Double in
-                let m = r.metrics[i]
-                return (m["time/sample_s"]?.doubleValue ?? 0) + (m["time/score_s"]?.doubleValue ?? 0) + (m["time/train_s"]?.doubleValue ?? 0)
+            let steps = r.metrics.compactMap { m -> Double? in
+                guard let sample = m["time/sample_s"]?.doubleValue else { return nil }
+                return sample + (m["time/score_s"]?.doubleValue ?? 0) + (m["time/train_s"]?.doubleValue ?? 0)
             }.sorted()
             t += "| \(r.name) | \(r.algorithm) | \(r.aggregation ?? "-") | \(r.steps) × \(r.responsesPerStep) "
                 + "| \(pct(r.finalEval?["pass@1"]?.doubleValue)) "

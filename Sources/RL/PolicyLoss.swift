@@ -221,7 +221,9 @@ public enum KLEstimator: String, Codable, Sendable, CaseIterable {
     case k1
     /// π_ref/π_θ − log(π_ref/π_θ) − 1 at the sampled token (GRPO's; never negative).
     case k3
-    /// Σ_v p_ref(v)·(log p_ref(v) − log p_θ(v)) over the whole vocabulary: exact, no sampling noise.
+    /// Σ_v p_ref(v)·(log p_ref(v) − log p_θ(v)) over the whole vocabulary: exact, no sampling
+    /// noise. This is KL(π_ref ‖ π_θ), the KL whose gradient k3's gradient follows in expectation
+    /// (E_π[(1 − π_ref/π_θ)∇log π_θ] = ∇KL(π_ref ‖ π_θ)); k1 and k3's values estimate KL(π_θ ‖ π_ref).
     case full
 }
 

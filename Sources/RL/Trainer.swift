@@ -19,6 +19,9 @@ public final class Trainer {
     /// When this process started training, and the run's wall time before it (on resume).
     let started = ContinuousClock.now
     let elapsedBefore: Double
+    /// The held-out set's fingerprint: it decides what the stream excludes and what is evaluated,
+    /// so a resumed run must see the same one.
+    let heldoutHash: String
 
     var t: TrainingParameters { config.training }
 
@@ -80,10 +83,17 @@ public final class Trainer {
             }
             try algorithm.restore(from: dir, extras: loaded.meta.extras)
         }
+        heldoutHash = SHA256.hex(Array(heldout.map(\.jsonLine).joined(separator: "\n").utf8))
+        if resuming, let saved = loaded.meta.extras["heldout_sha256"], saved != heldoutHash {
+            throw ParameterError(message: "the held-out problems differ from the ones \(run.path) was trained with "
+                                 + "(sha256 \(heldoutHash.prefix(12))… against \(saved.prefix(12))…): resume with the run's --heldout")
+        }
         self.step = step
         self.stream = stream
-        metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : nil)
-        evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : nil)
+        // A new run starts both logs afresh (a run that failed before its first step may have left
+        // a step-0 evaluation); a resumed one cuts them back to its checkpoint.
+        metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : -1)
+        evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : -1)
         elapsedBefore = resuming ? metricsLog.lastRecord?["time/elapsed_s"]?.doubleValue ?? 0 : 0
         evalSlice = heldout.spread(t.evalProblems)
     }
@@ -166,7 +176,7 @@ public final class Trainer {
     public func save() throws {
         var meta = CheckpointMeta(config: policy.model.config, vocabulary: policy.tokenizer.vocabulary, step: step,
                                   seed: t.seed, parent: config.base)
-        meta.extras = ["kind": config.algorithm.name.rawValue, "stream": "\(stream.draws),\(stream.skipped)"]
+        meta.extras = ["kind": config.algorithm.name.rawValue, "stream": "\(stream.draws),\(stream.skipped)", "heldout_sha256": heldoutHash]
         meta.extras.merge(algorithm.checkpointExtras()) { a, _ in a }
         try Checkpoint.save(policy.model, meta: meta, optimizer: algorithm.policyOptimizer, extraFiles: try algorithm.checkpointFiles(),
                             to: run.checkpoint(step: step))

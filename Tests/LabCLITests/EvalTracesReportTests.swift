@@ -115,7 +115,8 @@ struct ParameterCLITests {
         (["train", "--grad-clip", "0"], "--grad-clip"),
         (["train", "--temperature", "0"], "--temperature (\"temperature\" in --config) must be positive"),
         (["train", "--algo", "ppo", "--critic-lr", "0"], "--critic-lr (\"critic.learningRate\" in --config) must be positive"),
-        (["train", "--algo", "trpo", "--lr", "1e-4", "--beta", "0.1"], "--beta applies to grpo, ppo, reinforce, rloo; this run's algorithm is trpo"),
+        (["train", "--algo", "trpo", "--beta", "0.1"], "--beta applies to grpo, ppo, reinforce, rloo; this run's algorithm is trpo"),
+        (["train", "--algo", "trpo", "--lr", "1e-4"], "--lr sets the policy's learning rate, which TRPO does not have"),
         (["sample", "ckpt", "--question", "1+1", "--temperature", "nan"], "--temperature must be 0 (greedy) or more, and finite; got nan"),
         (["sample", "ckpt", "--question", "1+1", "--max-length", "0"], "--max-length must be at least 1; got 0"),
         (["sample", "ckpt", "--question", "1+1", "-n", "0"], "-n must be at least 1; got 0"),
@@ -275,6 +276,8 @@ struct AlgorithmsCLITests {
         #expect(wrong.status != 0 && wrong.stderr.contains("--delta applies to trpo; this run's algorithm is grpo"), "\(wrong.stderr)")
         let refused = try lab(["train", "--resume", ppo, "--lr", "1e-3", "--eval-every", "5"])
         #expect(refused.status != 0 && refused.stderr.contains("cannot honour --lr, --eval-every"), "\(refused.stderr)")
+        let otherHeldout = try lab(["train", "--resume", ppo, "--steps", "3"])
+        #expect(otherHeldout.status != 0 && otherHeldout.stderr.contains("held-out problems differ"), "\(otherHeldout.stderr)")
         let resumed = try lab(["train", "--resume", ppo, "--steps", "3", "--heldout", t.problems])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let after = try JSONValue.parse(String(contentsOfFile: ppo + "/config.json", encoding: .utf8))

@@ -322,3 +322,31 @@ struct CriticTests {
         #expect(targets[0] == [1, 1, 1])
     }
 }
+
+struct ReviewFixTests {
+    /// As a loss term k1's own derivative has zero mean on-policy; the objective uses the
+    /// score-function gradient (log π − log π_ref) instead, so a policy above the reference is pushed down.
+    @Test func k1InTheLossPullsTowardsTheReference() {
+        let objective = PolicyObjective(surrogate: .reinforce, beta: 1, kl: .k1)
+        let v = ResponseView(s: 0, count: 2, logProbs: [-0.5, -2], entropies: [0, 0], probs: [], hidden: [])
+        var g = ResponseGradient(dLogProbs: [0, 0])
+        var tally = PolicyObjective.Tally()
+        _ = objective.loss(v, weight: 1, advantage: { _ in 0 }, old: nil, refLogProbs: [-1, -1], refProbs: nil, into: &g, tally: &tally)
+        #expect(abs(g.dLogProbs[0] - 0.5) < 1e-6 && abs(g.dLogProbs[1] - -1) < 1e-6)
+        #expect(abs(tally.klSum - (0.5 - 1)) < 1e-9)
+    }
+
+    @Test func trpoRefusesFlagsItDoesNotUse() throws {
+        var c = RunConfig(base: "b", algorithm: .defaults(.trpo))
+        #expect(throws: ParameterError.self) { try c.set([FieldOverride(flag: "--lr", "learningRate", 1e-4)]) }
+        #expect(throws: ParameterError.self) { try c.set([FieldOverride(flag: "--critic-lr", "critic.learningRate", 1e-4)]) }
+        try c.set([FieldOverride(flag: "--trpo-advantages", "advantages", "gae"), FieldOverride(flag: "--critic-lr", "critic.learningRate", 1e-4)])
+        guard case let .trpo(p) = c.algorithm else { Issue.record("not trpo"); return }
+        #expect(p.advantages == .gae && p.critic.learningRate == 1e-4)
+    }
+
+    @Test func aLegacyConfigWithAnUnknownFieldIsAnError() {
+        var c = RunConfig(base: "b")
+        #expect(throws: ParameterError.self) { try c.apply(Data(#"{"grpo": {"beta": 0.04, "epsilonHigh_": 0.28}}"#.utf8), path: "x.json") }
+    }
+}

@@ -134,17 +134,15 @@ final class PPO: Algorithm {
         var oldValues: [[Double]]
         var fusedCritic: (loss: Double, clipFrac: Double, gradNorm: Double)? = nil
         if fused {
-            let kept = seqs.indices.filter { included[$0] }
+            let kept = seqs.indices.filter { included[$0] }, rest = seqs.indices.filter { !included[$0] }
+            // Masked sequences still need values (for the advantages saved with their traces), read
+            // before the critic steps, as in two passes.
+            let masked = rest.isEmpty ? [] : critic.values(layout, rest)
             let targets = rewards.map { GAEEstimate.rewardToGo($0, gamma: p.critic.gamma) }
             let c = try critic.update(layout, kept, targets: targets, oldValues: nil, learningRate: p.critic.learningRate, step: context.step)
             fusedCritic = (c.loss, c.clipFrac, c.gradNorm)
             oldValues = c.values
-            let rest = seqs.indices.filter { !included[$0] }
-            if !rest.isEmpty {
-                // Masked sequences still need values for their (unused) advantages.
-                let more = critic.values(layout, rest)
-                for s in rest { oldValues[s] = more[s] }
-            }
+            for s in rest { oldValues[s] = masked[s] }
         } else {
             oldValues = critic.values(layout, Array(seqs.indices))
         }

@@ -116,9 +116,15 @@ struct PolicyObjective {
             if beta > 0 {
                 let value: Double
                 switch kl {
-                case .k1, .k3:
+                case .k1:
+                    // k1's own derivative (1) has zero mean on-policy, E_π[∇log π] = 0, so as a
+                    // loss term it would pull nowhere: use the score-function gradient of E_π[k1],
+                    // (log π_θ − log π_ref)·∇log π_θ, the KL's gradient.
                     let cur = Double(v.logProbs[k]), ref = Double(refLogProbs![k])
-                    let t = kl == .k1 ? PolicyLoss.k1(logProb: cur, refLogProb: ref) : PolicyLoss.k3(logProb: cur, refLogProb: ref)
+                    value = PolicyLoss.k1(logProb: cur, refLogProb: ref).value
+                    g.dLogProbs[k] += Float(w * beta * value)
+                case .k3:
+                    let t = PolicyLoss.k3(logProb: Double(v.logProbs[k]), refLogProb: Double(refLogProbs![k]))
                     value = t.value
                     g.dLogProbs[k] += Float(w * beta * t.dLogProb)
                 case .full:

@@ -284,7 +284,8 @@ public struct RunConfig: Equatable, Sendable {
                 // Before the split: one "grpo" object held every field.
                 name = .grpo
                 algo = try AlgorithmParameters.defaults(.grpo).jsonObject()
-                let (t, a) = try JSONMerge.split(legacy, between: training, and: algo, at: path, field: "grpo.")
+                let (t, a) = try JSONMerge.split(legacy, between: training, and: algo, at: path, field: "grpo.",
+                                                 strict: true, algorithm: "grpo")
                 training = t; algo = a
             } else {
                 for key in file.keys where sections.contains(key) && key != name.rawValue {
@@ -352,8 +353,18 @@ extension RunConfig {
             object[path[0]] = inner
         }
         for o in overrides {
+            if algorithm.name == .trpo && ["learningRate", "warmupSteps", "schedule", "minLearningRate"].contains(o.path.joined()) {
+                throw ParameterError(message: "\(o.flag) sets the policy's learning rate, which TRPO does not have (its step is solved "
+                                     + "within the trust region, --delta); --critic-lr sets the critic's")
+            }
             if has(training, o.path) { put(&training, o.path, o.value); continue }
-            if has(algo, o.path) { put(&algo, o.path, o.value); continue }
+            if has(algo, o.path) {
+                if case let .trpo(p) = algorithm, o.path.first == "critic", p.advantages != .gae,
+                   !overrides.contains(where: { $0.path == ["advantages"] && ($0.value as? String) == "gae" }) {
+                    throw ParameterError(message: "\(o.flag) sets TRPO's critic, which only --trpo-advantages gae has")
+                }
+                put(&algo, o.path, o.value); continue
+            }
             let owners = try AlgorithmName.allCases.filter { has(try AlgorithmParameters.defaults($0).jsonObject(), o.path) }
             throw ParameterError(message: "\(o.flag) applies to \(owners.map(\.rawValue).joined(separator: ", ")); this run's algorithm is \(algorithm.name.rawValue)")
         }
@@ -398,9 +409,9 @@ public enum JSONMerge {
         return merged
     }
 
-    /// Sends each key of a flat object to the defaults that have it (the first when both do). In
-    /// the old single-object layout fields that no longer exist are dropped; in a flat `--config`
-    /// file (`strict`) they are an error.
+    /// Sends each key of a flat object to the defaults that have it (the first when both do); with
+    /// `strict`, a key neither has is an error naming it (every field of the old single-"grpo"
+    /// layout still exists in one of the two).
     static func split(_ flat: [String: Any], between a: [String: Any], and b: [String: Any], at path: String, field: String,
                       strict: Bool = false, algorithm: String = "") throws -> ([String: Any], [String: Any]) {
         var toA: [String: Any] = [:], toB: [String: Any] = [:]
