@@ -67,43 +67,24 @@ struct Pretrain: ParsableCommand {
     }
 }
 
-/// Decodes `type` from a JSON file; fields absent from the file keep the values of `defaults`.
+/// Decodes `type` from a JSON file; fields absent from the file keep the values of `defaults`
+/// (nested objects merge key by key; a key the defaults lack is an error naming it).
 func loadJSON<T: Codable>(_ type: T.Type, from path: String, overriding defaults: T) throws -> T {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw CLIError(message: "cannot read \(path)", hint: "--config takes a JSON file")
     }
-    do {
-        // Merge: defaults as a JSON object, the file's keys on top.
-        let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(defaults)) as? [String: Any] ?? [:]
-        guard let over = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw CLIError(message: "\(path): expected a JSON object", hint: "see README for the fields")
-        }
-        let merged = try merge(over, onto: base, at: path)
-        return try JSONDecoder().decode(T.self, from: JSONSerialization.data(withJSONObject: merged))
-    } catch let e as CLIError {
-        throw e
-    } catch {
-        throw CLIError(message: "\(path): \(error)", hint: "check the field types against README")
+    guard let over = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        throw CLIError(message: "\(path): expected a JSON object", hint: "see README for the fields")
     }
-}
-
-/// The file's keys on top of the defaults; nested objects merge key by key, so
-/// `{"mix": {"full": 1}}` changes one field of `mix`. A key the defaults lack is an error.
-private func merge(_ over: [String: Any], onto base: [String: Any], at path: String, field: String = "") throws -> [String: Any] {
-    let unknown = Set(over.keys).subtracting(base.keys)
-    guard unknown.isEmpty else {
-        throw CLIError(message: "\(path): unknown field(s) \(unknown.sorted().map { field + $0 }.joined(separator: ", "))",
-                       hint: "known fields\(field.isEmpty ? "" : " of " + field.dropLast()): \(base.keys.sorted().joined(separator: ", "))")
+    let base = try JSONMerge.object(defaults)
+    let merged: [String: Any]
+    do { merged = try JSONMerge.merge(over, onto: base, at: path) } catch {
+        throw CLIError(message: "\(error)", hint: "see README for the fields")
     }
-    var merged = base
-    for (key, value) in over {
-        if let inner = value as? [String: Any], let innerBase = base[key] as? [String: Any], !innerBase.isEmpty {
-            merged[key] = try merge(inner, onto: innerBase, at: path, field: field + key + ".")
-        } else {
-            merged[key] = value
-        }
+    do { return try JSONMerge.decode(T.self, merged) } catch {
+        let why = JSONMerge.diagnose(merged, against: base, error: error) { _ = try JSONMerge.decode(T.self, $0) }
+        throw CLIError(message: "\(path): \(why)", hint: "check the field types against README")
     }
-    return merged
 }
 
 func encodeJSON<T: Encodable>(_ value: T) throws -> String {

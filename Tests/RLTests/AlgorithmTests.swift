@@ -247,9 +247,14 @@ struct ChunkingTests {
 }
 
 struct RunConfigTests {
+    /// checkpoints/r1zero/config.json as the lab wrote it before the algorithms were split out.
+    static let legacyConfig = #"{"base":"checkpoints/base","grpo":{"beta":0,"chunkSize":32,"curriculum":{"entries":[{"difficulties":[2,4],"family":"add","weight":1},{"difficulties":[2,4],"family":"sub","weight":1},{"difficulties":[2,2],"family":"mul","weight":1}]},"epsilonHigh":0.2,"epsilonLow":0.2,"evalEvery":10,"evalProblems":300,"gradClip":1,"groupSize":8,"iterations":1,"learningRate":5e-05,"loss":"dapo","maskTruncated":false,"maxResponseLength":300,"minLearningRate":1e-05,"miniBatches":1,"promptsPerStep":32,"rewards":{"accuracy":1,"format":0.1,"steps":0},"samplesEvery":10,"saveEvery":40,"scaleRewards":"group","schedule":"constant","seed":1,"skipZeroVarianceGroups":false,"steps":120,"temperature":1,"topP":1,"warmupSteps":0,"weightDecay":0}}"#
+
     @Test func aRunWrittenBeforeTheSplitStillLoads() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let c = try RunConfig.load(root.appendingPathComponent("checkpoints/r1zero/config.json").path)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lab-legacy-\(UUID().uuidString).json").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try AtomicFile.write(Self.legacyConfig, to: path)
+        let c = try RunConfig.load(path)
         #expect(c.base == "checkpoints/base" && c.algorithm == .grpo(GRPOParameters()))
         var t = TrainingParameters()
         t.steps = 120

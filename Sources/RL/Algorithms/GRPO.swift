@@ -39,14 +39,8 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
     public init() {}
 
     public func validate(_ t: TrainingParameters) throws(ParameterError) {
-        typealias E = ParameterError
-        try E.check(beta >= 0 && beta.isFinite, flag: "--beta", field: "beta", "must be 0 (no KL, no reference) or more", got: beta)
         try validateRegularization(beta: beta, klTarget: klTarget, entropyCoef: entropyCoef)
-        try E.check(epsilonLow >= 0 && epsilonLow < 1, flag: "--epsilon-low", field: "epsilonLow", "must be in [0, 1)", got: epsilonLow)
-        try E.check(epsilonHigh >= 0 && epsilonHigh.isFinite, flag: "--epsilon-high", field: "epsilonHigh", "must be 0 or more", got: epsilonHigh)
-        try E.check(iterations >= 1, flag: "--iterations", field: "iterations", "must be at least 1", got: iterations)
-        try E.check(miniBatches >= 1 && miniBatches <= t.batchSize, flag: "--mini-batches", field: "miniBatches",
-                    "must be between 1 and prompts per step × group size (\(t.batchSize))", got: miniBatches)
+        try validateClipAndPasses(epsilonLow: epsilonLow, epsilonHigh: epsilonHigh, iterations: iterations, miniBatches: miniBatches, t)
     }
 
     var objective: PolicyObjective {
@@ -55,8 +49,20 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
     }
 }
 
+/// The checks of the ratio clip and the passes GRPO and PPO share.
+func validateClipAndPasses(epsilonLow: Double, epsilonHigh: Double, iterations: Int, miniBatches: Int,
+                           _ t: TrainingParameters) throws(ParameterError) {
+    typealias E = ParameterError
+    try E.check(epsilonLow >= 0 && epsilonLow < 1, flag: "--epsilon-low", field: "epsilonLow", "must be in [0, 1)", got: epsilonLow)
+    try E.check(epsilonHigh >= 0 && epsilonHigh.isFinite, flag: "--epsilon-high", field: "epsilonHigh", "must be 0 or more", got: epsilonHigh)
+    try E.check(iterations >= 1, flag: "--iterations", field: "iterations", "must be at least 1", got: iterations)
+    try E.check(miniBatches >= 1 && miniBatches <= t.batchSize, flag: "--mini-batches", field: "miniBatches",
+                "must be between 1 and prompts per step × group size (\(t.batchSize))", got: miniBatches)
+}
+
 /// The checks of the KL penalty and entropy bonus every gradient algorithm shares.
 func validateRegularization(beta: Double, klTarget: Double, entropyCoef: Double) throws(ParameterError) {
+    try ParameterError.check(beta >= 0 && beta.isFinite, flag: "--beta", field: "beta", "must be 0 (no KL, no reference) or more", got: beta)
     try ParameterError.check(klTarget >= 0 && klTarget.isFinite, flag: "--kl-target", field: "klTarget", "must be 0 (fixed β) or more", got: klTarget)
     if klTarget > 0 {
         try ParameterError.check(beta > 0, flag: "--beta", field: "beta", "must be positive for the adaptive coefficient to adapt (--kl-target)", got: beta)
@@ -64,31 +70,13 @@ func validateRegularization(beta: Double, klTarget: Double, entropyCoef: Double)
     try ParameterError.check(entropyCoef.isFinite, flag: "--entropy-coef", field: "entropyCoef", "must be a finite number", got: entropyCoef)
 }
 
-final class GRPO: Algorithm {
+final class GRPO: GradientLearner, Algorithm {
     let p: GRPOParameters
-    let model: GPTModel
-    let reference: GPTModel?
-    let adam: AdamW
-    let training: TrainingParameters
-    let padID: Int
-    var klControl: AdaptiveKL
-
-    var policyOptimizer: AdamW? { adam }
-    var footprint: Footprint { .model(model, adam: adam) + Footprint(parameters: reference.map { $0.parameterCount * 4 } ?? 0) }
 
     init(_ p: GRPOParameters, _ setup: AlgorithmSetup) throws {
-        precondition(p.beta == 0 || setup.reference != nil, "β > 0 needs a reference model")
         self.p = p
-        model = setup.policy
-        reference = p.beta > 0 ? setup.reference : nil
-        adam = policyAdam(setup)
-        training = setup.training
-        padID = setup.padID
-        klControl = AdaptiveKL(beta: p.beta, target: p.klTarget > 0 ? p.klTarget : nil)
+        super.init(setup, beta: p.beta, klTarget: p.klTarget)
     }
-
-    func checkpointExtras() -> [String: String] { klControl.extras }
-    func restore(from directory: String, extras: [String: String]) throws { klControl.restore(extras) }
 
     /// Runs μ passes of mini-batch updates. Throws `TrainingError.nonFiniteLoss` before applying
     /// an update whose loss or gradient is not finite, so the weights stay the last good ones.
@@ -101,7 +89,7 @@ final class GRPO: Algorithm {
         }
         var objective = p.objective
         objective.beta = klControl.beta
-        let layout = SequenceLayout(sequences: seqs, padID: padID, chunkSize: training.chunkSize)
+        let layout = layout(batch)
         // π_old: when the batch is used more than once, its log-probs before any update; with one
         // pass in one mini-batch, the current log-probs themselves (ratio exactly 1).
         let onPolicy = p.iterations == 1 && p.miniBatches == 1
@@ -139,16 +127,10 @@ final class GRPO: Algorithm {
             }
         }
         result.loss = lossSum / Double(batches)
-        result.entropy = tally.tokens > 0 ? tally.entropySum / Double(tally.tokens) : 0
         result.clipRatio = tally.tokens > 0 ? Double(tally.clipped) / Double(tally.tokens) : 0
-        if reference != nil { result.kl = tally.tokens > 0 ? tally.klSum / Double(tally.tokens) : 0 }
         result.sequencesUsed = included.filter { $0 }.count
         result.advantages = statistics.advantages
-        if p.klTarget > 0 {
-            result.metrics.append(("kl_coef", .double(klControl.beta)))
-            // The KL was measured over all passes; adapt once per step on its mean.
-            klControl.update(measured: result.kl)
-        }
+        finish(&result, tally)
         return result
     }
 }

@@ -39,14 +39,8 @@ public struct PPOParameters: Codable, Equatable, Sendable {
     public init() {}
 
     public func validate(_ t: TrainingParameters) throws(ParameterError) {
-        typealias E = ParameterError
-        try E.check(beta >= 0 && beta.isFinite, flag: "--beta", field: "beta", "must be 0 (no KL, no reference) or more", got: beta)
         try validateRegularization(beta: beta, klTarget: klTarget, entropyCoef: entropyCoef)
-        try E.check(epsilonLow >= 0 && epsilonLow < 1, flag: "--epsilon-low", field: "epsilonLow", "must be in [0, 1)", got: epsilonLow)
-        try E.check(epsilonHigh >= 0 && epsilonHigh.isFinite, flag: "--epsilon-high", field: "epsilonHigh", "must be 0 or more", got: epsilonHigh)
-        try E.check(iterations >= 1, flag: "--iterations", field: "iterations", "must be at least 1", got: iterations)
-        try E.check(miniBatches >= 1 && miniBatches <= t.batchSize, flag: "--mini-batches", field: "miniBatches",
-                    "must be between 1 and prompts per step × group size (\(t.batchSize))", got: miniBatches)
+        try validateClipAndPasses(epsilonLow: epsilonLow, epsilonHigh: epsilonHigh, iterations: iterations, miniBatches: miniBatches, t)
         try critic.validate()
     }
 }
@@ -71,42 +65,27 @@ func tokenKL(_ estimator: KLEstimator, old: ResponseOutputs, ref: ResponseOutput
     }
 }
 
-final class PPO: Algorithm {
+final class PPO: GradientLearner, Algorithm {
     let p: PPOParameters
-    let model: GPTModel
-    let reference: GPTModel?
-    let adam: AdamW
     let critic: Critic
-    let training: TrainingParameters
-    let padID: Int
-    var klControl: AdaptiveKL
 
-    var policyOptimizer: AdamW? { adam }
-    var footprint: Footprint {
-        .model(model, adam: adam) + Footprint(parameters: reference.map { $0.parameterCount * 4 } ?? 0) + critic.footprint
-    }
+    override var footprint: Footprint { super.footprint + critic.footprint }
 
     init(_ p: PPOParameters, _ setup: AlgorithmSetup) throws {
         self.p = p
-        model = setup.policy
-        reference = p.beta > 0 ? setup.reference : nil
-        adam = policyAdam(setup)
         critic = try Critic(p.critic, setup)
-        training = setup.training
-        padID = setup.padID
-        klControl = AdaptiveKL(beta: p.beta, target: p.klTarget > 0 ? p.klTarget : nil)
+        super.init(setup, beta: p.beta, klTarget: p.klTarget)
     }
 
     func checkpointFiles() throws -> [String: Data] { critic.files() }
-    func checkpointExtras() -> [String: String] { klControl.extras }
-    func restore(from directory: String, extras: [String: String]) throws {
+    override func restore(from directory: String, extras: [String: String]) throws {
         try critic.restore(from: directory)
-        klControl.restore(extras)
+        try super.restore(from: directory, extras: extras)
     }
 
     func update(_ batch: RolloutBatch, context: UpdateContext) throws -> UpdateResult {
         let seqs = batch.sequences
-        let layout = SequenceLayout(sequences: seqs, padID: padID, chunkSize: training.chunkSize)
+        let layout = layout(batch)
         let included = seqs.map { !(p.maskTruncated && $0.truncated) }
         let beta = klControl.beta
         let klInReward = p.klIn == .reward && reference != nil
@@ -217,21 +196,14 @@ final class PPO: Algorithm {
             }
         }
         result.loss = trainActor ? lossSum / Double(batches) : 0
-        result.entropy = tally.tokens > 0 ? tally.entropySum / Double(tally.tokens) : 0
         result.clipRatio = tally.tokens > 0 ? Double(tally.clipped) / Double(tally.tokens) : 0
-        if reference != nil {
-            result.kl = klInReward ? (klTokens > 0 ? rewardKL / Double(klTokens) : 0)
-                                   : (tally.tokens > 0 ? tally.klSum / Double(tally.tokens) : 0)
-        }
         result.sequencesUsed = included.filter { $0 }.count
         result.advantages = batch.grouped(gae.advantages.map { $0.isEmpty ? 0 : $0.reduce(0, +) / Double($0.count) })
         result.metrics += [("critic/vf_loss", .double(vfLoss / Double(batches))),
                            ("critic/vf_clipfrac", .double(vfClip / Double(batches))),
                            ("critic/grad_norm", .double(criticNorm))]
-        if p.klTarget > 0 {
-            result.metrics.append(("kl_coef", .double(klControl.beta)))
-            klControl.update(measured: result.kl)
-        }
+        // With the KL in the reward, the logged KL is the penalty's mean per token.
+        finish(&result, tally, kl: klInReward ? (klTokens > 0 ? rewardKL / Double(klTokens) : 0) : nil)
         return result
     }
 }

@@ -22,38 +22,20 @@ public struct PolicyGradientParameters: Codable, Equatable, Sendable {
     public init() {}
 
     public func validate(_ t: TrainingParameters) throws(ParameterError) {
-        try ParameterError.check(beta >= 0 && beta.isFinite, flag: "--beta", field: "beta", "must be 0 (no KL, no reference) or more", got: beta)
         try validateRegularization(beta: beta, klTarget: klTarget, entropyCoef: entropyCoef)
     }
 }
 
-final class PolicyGradient: Algorithm {
+final class PolicyGradient: GradientLearner, Algorithm {
     enum Baseline { case groupMean, leaveOneOut }
     let p: PolicyGradientParameters
     let baseline: Baseline
-    let model: GPTModel
-    let reference: GPTModel?
-    let adam: AdamW
-    let training: TrainingParameters
-    let padID: Int
-    var klControl: AdaptiveKL
-
-    var policyOptimizer: AdamW? { adam }
-    var footprint: Footprint { .model(model, adam: adam) + Footprint(parameters: reference.map { $0.parameterCount * 4 } ?? 0) }
 
     init(_ p: PolicyGradientParameters, baseline: Baseline, _ setup: AlgorithmSetup) throws {
         self.p = p
         self.baseline = baseline
-        model = setup.policy
-        reference = p.beta > 0 ? setup.reference : nil
-        adam = policyAdam(setup)
-        training = setup.training
-        padID = setup.padID
-        klControl = AdaptiveKL(beta: p.beta, target: p.klTarget > 0 ? p.klTarget : nil)
+        super.init(setup, beta: p.beta, klTarget: p.klTarget)
     }
-
-    func checkpointExtras() -> [String: String] { klControl.extras }
-    func restore(from directory: String, extras: [String: String]) throws { klControl.restore(extras) }
 
     func update(_ batch: RolloutBatch, context: UpdateContext) throws -> UpdateResult {
         let advantages = baseline == .groupMean ? Advantages.groupMean(batch.rewards) : Advantages.leaveOneOut(batch.rewards)
@@ -61,7 +43,7 @@ final class PolicyGradient: Algorithm {
         let seqs = batch.sequences
         let included = seqs.map { !(p.maskTruncated && $0.truncated) }
         let objective = PolicyObjective(surrogate: .reinforce, beta: klControl.beta, kl: p.klEstimator, entropyCoef: p.entropyCoef)
-        let layout = SequenceLayout(sequences: seqs, padID: padID, chunkSize: training.chunkSize)
+        let layout = layout(batch)
         let ref = reference.map { ResponseOutputs($0, layout, probs: objective.needsReferenceProbs) }
         let weights = p.loss.tokenWeights(lengths: seqs.map(\.response.count), included: included, maxLength: training.maxResponseLength)
 
@@ -78,14 +60,9 @@ final class PolicyGradient: Algorithm {
         var result = UpdateResult()
         result.loss = loss
         result.gradNorm = Double(norm)
-        result.entropy = tally.tokens > 0 ? tally.entropySum / Double(tally.tokens) : 0
-        if reference != nil { result.kl = tally.tokens > 0 ? tally.klSum / Double(tally.tokens) : 0 }
         result.sequencesUsed = included.filter { $0 }.count
         result.advantages = advantages
-        if p.klTarget > 0 {
-            result.metrics.append(("kl_coef", .double(klControl.beta)))
-            klControl.update(measured: result.kl)
-        }
+        finish(&result, tally)
         return result
     }
 }

@@ -156,6 +156,47 @@ struct PolicyObjective {
     }
 }
 
+/// What the gradient algorithms (GRPO, REINFORCE/RLOO, PPO) share: the policy and its AdamW, the
+/// frozen reference when β > 0, the KL coefficient (adaptive or not), and the step's closing figures.
+class GradientLearner {
+    let model: GPTModel
+    let reference: GPTModel?
+    let adam: AdamW
+    let training: TrainingParameters
+    let padID: Int
+    var klControl: AdaptiveKL
+
+    init(_ setup: AlgorithmSetup, beta: Double, klTarget: Double) {
+        precondition(beta == 0 || setup.reference != nil, "β > 0 needs a reference model")
+        model = setup.policy
+        reference = beta > 0 ? setup.reference : nil
+        adam = policyAdam(setup)
+        training = setup.training
+        padID = setup.padID
+        klControl = AdaptiveKL(beta: beta, target: klTarget > 0 ? klTarget : nil)
+    }
+
+    var policyOptimizer: AdamW? { adam }
+    var footprint: Footprint { .model(model, adam: adam) + Footprint(parameters: reference.map { $0.parameterCount * 4 } ?? 0) }
+    func checkpointExtras() -> [String: String] { klControl.extras }
+    func restore(from directory: String, extras: [String: String]) throws { klControl.restore(extras) }
+
+    func layout(_ batch: RolloutBatch) -> SequenceLayout {
+        SequenceLayout(sequences: batch.sequences, padID: padID, chunkSize: training.chunkSize)
+    }
+
+    /// Fills the result's entropy and KL from the tokens the objective saw (`kl` overrides the
+    /// tally's, for a KL measured elsewhere), and adapts β once per step on that KL.
+    func finish(_ result: inout UpdateResult, _ tally: PolicyObjective.Tally, kl: Double? = nil) {
+        result.entropy = tally.tokens > 0 ? tally.entropySum / Double(tally.tokens) : 0
+        if reference != nil { result.kl = kl ?? (tally.tokens > 0 ? tally.klSum / Double(tally.tokens) : 0) }
+        if klControl.target != nil {
+            result.metrics.append(("kl_coef", .double(klControl.beta)))
+            klControl.update(measured: result.kl)
+        }
+    }
+}
+
 /// Log-probs (and, when asked, whole distributions) of every sequence's response under a model,
 /// without gradients: π_old before an update, or the frozen reference.
 struct ResponseOutputs {

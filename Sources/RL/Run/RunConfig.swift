@@ -428,7 +428,7 @@ public enum JSONMerge {
     /// Which field made decoding `object` fail: each of its fields is tried alone on the defaults,
     /// and the first that fails is named with its value and the default's (Foundation's own error
     /// for a number of the wrong kind names no field).
-    static func diagnose(_ object: [String: Any], against defaults: [String: Any], error: Error,
+    public static func diagnose(_ object: [String: Any], against defaults: [String: Any], error: Error,
                          field prefix: String = "", _ decode: ([String: Any]) throws -> Void) -> String {
         for key in object.keys.sorted() {
             guard let value = object[key], let d = defaults[key] else { continue }
