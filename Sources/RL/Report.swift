@@ -116,7 +116,26 @@ public struct RunReport {
             ChartSpec(id: "zero-variance", title: "Groups with zero reward variance",
                       caption: "Share of groups whose rewards are all equal: they carry no learning signal.",
                       source: .metrics, series: [("frac_reward_zero_std", "zero std")], axis: .fraction, yLabel: "share"),
-        ]
+        ] + algorithmCharts
+    }
+
+    /// Charts of the algorithm's own metrics, for the runs that logged them.
+    var algorithmCharts: [ChartSpec] {
+        func logged(_ key: String) -> Bool { metrics.contains { $0[key]?.doubleValue != nil } }
+        var out: [ChartSpec] = []
+        if logged("critic/vf_loss") {
+            out.append(ChartSpec(id: "critic", title: "Critic",
+                                 caption: "The value loss, and the share of the returns' variance the values explain (1: all, 0: no better than their mean).",
+                                 source: .metrics, series: [("critic/vf_loss", "value loss"), ("critic/vf_explained_var", "explained variance")],
+                                 axis: .count, yLabel: "value"))
+        }
+        if logged("trpo/kl") {
+            out.append(ChartSpec(id: "trpo", title: "TRPO's steps",
+                                 caption: "The mean KL(π_old ‖ π_θ) of the step taken (0 when refused), whether it was accepted, and CG's relative residual.",
+                                 source: .metrics, series: [("trpo/kl", "KL"), ("trpo/accepted", "accepted"), ("trpo/cg_residual", "CG residual")],
+                                 axis: .count, yLabel: "value"))
+        }
+        return out
     }
 
     static let palette = ["#222222", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]

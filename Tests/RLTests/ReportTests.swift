@@ -173,3 +173,18 @@ struct ReportTests {
         #expect(message { _ = try RunDirectory(dir).traces(step: 5) } == "\(dir)/samples/step_000005.jsonl:1: missing field \"problem\"")
     }
 }
+
+struct AlgorithmChartTests {
+    /// A PPO or TRPO run's report adds a chart of its own metrics; a GRPO run's has none of them.
+    @Test func theAlgorithmsOwnMetricsGetCharts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-algo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let m = (1...3).map { #"{"step": \#($0), "reward": 0.5, "critic/vf_loss": \#(0.2 / Double($0)), "critic/vf_explained_var": \#(0.1 * Double($0)), "trpo/kl": 0.007, "trpo/accepted": 1, "trpo/cg_residual": 0.5}"# }
+        try AtomicFile.write(m.joined(separator: "\n") + "\n", to: dir + "/metrics.jsonl")
+        let report = try RunReport.load(RunDirectory(dir))
+        #expect(report.chartIDs.suffix(2) == ["critic", "trpo"])
+        #expect(report.html.contains("data-chart=\"critic\" data-series=\"2\"") && report.html.contains("data-chart=\"trpo\" data-series=\"3\""))
+        try AtomicFile.write(#"{"step": 1, "reward": 0.5}"# + "\n", to: dir + "/metrics.jsonl")
+        #expect(!(try RunReport.load(RunDirectory(dir))).chartIDs.contains("critic"))
+    }
+}
