@@ -298,3 +298,18 @@ struct AlgorithmsCLITests {
         #expect(FileManager.default.fileExists(atPath: t.dir + "/curves/compare-length.svg"))
     }
 }
+
+struct BenchCLITests {
+    /// One algorithm's step in its own process: the JSON line has the documented keys.
+    @Test func benchPrintsOneJSONLinePerAlgorithm() throws {
+        let r = try lab(["bench", "--parts", "algo-rloo", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let line = try JSONValue.parse(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(line["config"]?.stringValue == "algo-rloo")
+        for key in ["step_s", "update_s", "completions_per_s", "peak_rss_mb"] { #expect((line[key]?.doubleValue ?? 0) > 0, "\(key)") }
+        // The tiny model: 0.8 M parameters of 4 bytes, the same again for gradients, twice for AdamW.
+        let p = line["parameter_bytes"]?.intValue ?? 0
+        #expect(p > 3_000_000 && line["gradient_bytes"]?.intValue == p && line["optimizer_bytes"]?.intValue == 2 * p)
+        #expect(try lab(["bench", "--parts", "algo-sac"]).stderr.contains("unknown part algo-sac"))
+    }
+}
