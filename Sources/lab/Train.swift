@@ -89,6 +89,7 @@ struct Train: ParsableCommand {
     @Option(help: "δ: the trust region's KL bound.") var delta: Double?
     @Option(help: "Conjugate-gradient iterations.") var cgIterations: Int?
     @Option(help: "Damping added to the Fisher's diagonal.") var damping: Double?
+    @Option(help: "Share of the batch the Fisher-vector products run on.") var fisherFraction: Double?
     @Option(help: "Line-search shrink factor.") var backtrackFactor: Double?
     @Option(help: "Line-search tries.") var maxBacktracks: Int?
     @Option(help: "TRPO's advantages: group or gae (with a critic).") var trpoAdvantages: TRPOAdvantageKind?
@@ -126,6 +127,7 @@ struct Train: ParsableCommand {
         add("--value-clip", "critic.valueClip", valueClip); add("--critic-lr", "critic.learningRate", criticLr.map { Double($0) })
         add("--critic-warmup", "critic.warmupSteps", criticWarmup); add("--vf-coef", "critic.valueCoef", vfCoef)
         add("--delta", "delta", delta); add("--cg-iterations", "cgIterations", cgIterations); add("--damping", "damping", damping)
+        add("--fisher-fraction", "fisherFraction", fisherFraction)
         add("--backtrack-factor", "backtrackFactor", backtrackFactor); add("--max-backtracks", "maxBacktracks", maxBacktracks)
         add("--trpo-advantages", "advantages", trpoAdvantages?.rawValue)
         return o

@@ -228,8 +228,9 @@ struct ToyTaskTests {
         ("rloo", AlgorithmParameters.rloo(PolicyGradientParameters())),
         ("ppo", AlgorithmParameters.ppo(PPOParameters())),
         ("ppo-shared-kl-loss", { var p = PPOParameters(); p.critic.placement = .shared; p.beta = 0.01; p.klIn = .loss; p.klEstimator = .k3; return .ppo(p) }()),
-        ("trpo", { var p = TRPOParameters(); p.delta = 0.05; return .trpo(p) }()),
-        ("trpo-gae", { var p = TRPOParameters(); p.delta = 0.05; p.advantages = .gae; return .trpo(p) }()),
+        // The toy's responses are two tokens: the Fisher products run on the whole batch.
+        ("trpo", { var p = TRPOParameters(); p.delta = 0.05; p.fisherFraction = 1; return .trpo(p) }()),
+        ("trpo-gae", { var p = TRPOParameters(); p.delta = 0.05; p.fisherFraction = 1; p.advantages = .gae; return .trpo(p) }()),
     ])
     func tinyPolicyLearnsTheRewardedOutput(name: String, algorithm: AlgorithmParameters) throws {
         let toy = try ToyPolicy(algorithm)
