@@ -100,17 +100,3 @@ public enum AlgorithmBenchmark {
                                         parameterBytes: f.parameters, gradientBytes: f.gradients, optimizerBytes: f.optimizer)
     }
 }
-
-/// Bytes of model state an algorithm holds besides activations.
-struct Footprint {
-    var parameters = 0, gradients = 0, optimizer = 0
-
-    static func model(_ m: GPTModel, adam: AdamW?) -> Footprint {
-        let b = m.parameterCount * MemoryLayout<Float>.size
-        return Footprint(parameters: b, gradients: b, optimizer: adam == nil ? 0 : 2 * b)
-    }
-
-    static func + (a: Footprint, b: Footprint) -> Footprint {
-        Footprint(parameters: a.parameters + b.parameters, gradients: a.gradients + b.gradients, optimizer: a.optimizer + b.optimizer)
-    }
-}

@@ -115,8 +115,8 @@ public enum Advantages {
         return adv
     }
 
-    /// Mean and (population) standard deviation; whitening is (x − mean)/(std + 1e-8).
-    public static func whiten(_ xs: [Double]) -> (mean: Double, std: Double) {
+    /// Mean and (population) standard deviation, what whitening, (x − mean)/(std + 1e-8), divides by.
+    public static func meanAndStd(_ xs: [Double]) -> (mean: Double, std: Double) {
         guard !xs.isEmpty else { return (0, 0) }
         let m = xs.reduce(0, +) / Double(xs.count)
         let v = xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count)
@@ -127,10 +127,10 @@ public enum Advantages {
     /// (1: perfect, 0: no better than the mean; nil when the returns do not vary).
     public static func explainedVariance(values: [Double], returns: [Double]) -> Double? {
         precondition(values.count == returns.count)
-        let varR = whiten(returns).std
-        guard varR > 0 else { return nil }
-        let resid = whiten(zip(returns, values).map { $0 - $1 }).std
-        return 1 - (resid * resid) / (varR * varR)
+        let stdR = meanAndStd(returns).std
+        guard stdR > 0 else { return nil }
+        let stdResidual = meanAndStd(zip(returns, values).map { $0 - $1 }).std
+        return 1 - (stdResidual * stdResidual) / (stdR * stdR)
     }
 }
 

@@ -217,15 +217,15 @@ struct GAEEstimate {
             adv.append(Advantages.gae(rewards: r, values: v, gamma: p.gamma, lambda: p.lambda))
             // λ_critic = 1: the discounted reward to go, which does not depend on V (so the critic
             // can be trained in the same pass that reads its values).
-            ret.append(p.criticLambda == 1 ? Self.rewardToGo(r, gamma: p.gamma)
+            ret.append(Self.targetsIgnoreValues(p) ? Self.rewardToGo(r, gamma: p.gamma)
                                            : zip(Advantages.gae(rewards: r, values: v, gamma: p.gamma, lambda: p.criticLambda), v).map { $0 + $1 })
         }
         let pick = { (xs: [[Double]]) in xs.indices.filter { included[$0] }.flatMap { xs[$0] } }
         let flatAdv = pick(adv), flatRet = pick(ret), flatV = pick(values)
-        let (am, asd) = Advantages.whiten(flatAdv)
+        let (am, asd) = Advantages.meanAndStd(flatAdv)
         metrics = [
-            ("critic/values/mean", .double(Advantages.whiten(flatV).mean)),
-            ("critic/returns/mean", .double(Advantages.whiten(flatRet).mean)),
+            ("critic/values/mean", .double(Advantages.meanAndStd(flatV).mean)),
+            ("critic/returns/mean", .double(Advantages.meanAndStd(flatRet).mean)),
             ("critic/advantages/mean", .double(am)),
             ("critic/advantages/std", .double(asd)),
             ("critic/vf_explained_var", Advantages.explainedVariance(values: flatV, returns: flatRet).map { .double($0) } ?? .null),

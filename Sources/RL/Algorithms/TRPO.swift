@@ -128,7 +128,6 @@ final class TRPO: Algorithm {
     /// π_old's distributions and the weights of the step: what the products and the search need.
     struct Old {
         let layout: SequenceLayout
-        let members: [Int]
         let weights: [Double]          // per sequence: 1 / (tokens in the batch)
         let advantages: [[Double]]     // per sequence, per token
         var logProbs: [[Float]]
@@ -150,7 +149,7 @@ final class TRPO: Algorithm {
     /// π_old's outputs read without a gradient (`update` records the same during its gradient pass).
     static func old(_ model: GPTModel, _ layout: SequenceLayout, weights: [Double], advantages: [[Double]]) -> Old {
         let out = ResponseOutputs(model, layout, probs: true)
-        var old = Old(layout: layout, members: Array(layout.sequences.indices), weights: weights, advantages: advantages,
+        var old = Old(layout: layout, weights: weights, advantages: advantages,
                       logProbs: out.logProbs, probs: out.probs)
         old.sampleFisher(fraction: 1)
         return old
@@ -179,7 +178,7 @@ final class TRPO: Algorithm {
         }
         let weights = LossAggregation.dapo.tokenWeights(lengths: seqs.map(\.response.count), included: seqs.map { _ in true },
                                                         maxLength: training.maxResponseLength)
-        var old = Old(layout: layout, members: all, weights: weights, advantages: advantages,
+        var old = Old(layout: layout, weights: weights, advantages: advantages,
                       logProbs: Array(repeating: [], count: seqs.count), probs: Array(repeating: [], count: seqs.count))
         old.sampleFisher(fraction: p.fisherFraction)
 
@@ -314,7 +313,7 @@ final class TRPO: Algorithm {
     /// The surrogate Σ w·ρ·Â and the mean KL(π_old ‖ π_θ) at the current parameters.
     func evaluate(_ old: Old) -> (surrogate: Double, kl: Double) {
         var surrogate = 0.0, kl = 0.0
-        GradientPass.forEach(model, old.layout, old.members, needs: [.logProbs, .probs]) { v in
+        GradientPass.forEach(model, old.layout, Array(old.layout.sequences.indices), needs: [.logProbs, .probs]) { v in
             let w = old.weights[v.s], q = old.probs[v.s]
             let V = v.probs.count / max(1, v.count)
             for k in 0..<v.count {

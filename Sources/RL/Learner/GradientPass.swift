@@ -78,7 +78,7 @@ enum GradientPass {
     static func forEach(_ model: GPTModel, _ layout: SequenceLayout, _ members: [Int], needs: Needs,
                         _ body: (ResponseView) -> Void) {
         for chunk in layout.chunks(members) {
-            forward(model, layout, chunk, needs: needs) { _, view in body(view) }
+            forward(model, layout, chunk, needs: needs) { _, _, view in body(view) }
         }
     }
 
@@ -91,14 +91,13 @@ enum GradientPass {
         for chunk in layout.chunks(members) {
             var dLogProbs: [Float] = [], dLogits: [Float]? = nil, dHidden: [Float]? = nil
             var T = 0
-            forward(model, layout, chunk, needs: needs) { t, view in
+            forward(model, layout, chunk, needs: needs) { t, row, view in
                 if T == 0 {
                     T = t
                     if needs.contains(.logProbs) || needs.contains(.probs) { dLogProbs = [Float](repeating: 0, count: chunk.count * T) }
                 }
                 var g = ResponseGradient(dLogProbs: [Float](repeating: 0, count: view.count))
                 total += loss(view, &g)
-                let row = chunk.firstIndex(of: view.s)!
                 let start = row * T + layout.sequences[view.s].prompt.count - 1
                 if !dLogProbs.isEmpty { for k in 0..<view.count { dLogProbs[start + k] = g.dLogProbs[k] } }
                 if let d = g.dLogits {
@@ -115,9 +114,9 @@ enum GradientPass {
         return total
     }
 
-    /// One chunk's forward; `body` gets the chunk's padded length and each sequence's view.
+    /// One chunk's forward; `body` gets the chunk's padded length, the sequence's row in it and its view.
     private static func forward(_ model: GPTModel, _ layout: SequenceLayout, _ chunk: [Int], needs: Needs,
-                                _ body: (_ T: Int, ResponseView) -> Void) {
+                                _ body: (_ T: Int, _ row: Int, ResponseView) -> Void) {
         let (x, y, T) = layout.inputs(chunk)
         let head = needs.contains(.logProbs) || needs.contains(.probs)
         model.forward(tokens: x, targets: head ? y : nil, B: chunk.count, T: T, logits: head)
@@ -127,7 +126,7 @@ enum GradientPass {
         let V = model.config.vocabSize, C = model.config.nEmbd
         for (row, s) in chunk.enumerated() {
             let start = row * T + layout.sequences[s].prompt.count - 1, L = layout.sequences[s].response.count
-            body(T, ResponseView(
+            body(T, row, ResponseView(
                 s: s, count: L,
                 logProbs: head ? Array(lp[start..<(start + L)]) : [],
                 entropies: head ? Array(ent[start..<(start + L)]) : [],

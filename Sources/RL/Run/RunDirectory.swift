@@ -39,14 +39,14 @@ struct AppendLog {
     /// The last record kept or appended.
     private(set) var lastRecord: JSONValue?
 
-    /// Opens the log, keeping only records whose step is at most `step` (all when nil).
-    init(_ path: String, keepingThrough step: Int? = nil) throws {
+    /// Opens the log, keeping only records whose step is at most `step` (−1 for a new run: none).
+    init(_ path: String, keepingThrough step: Int) throws {
         self.path = path
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { count = 0; lastRecord = nil; return }
         let lines = text.split(separator: "\n").map(String.init)
         let kept = lines.filter { line in
             guard let s = (try? JSONValue.parse(line))?["step"]?.intValue else { return false }
-            return step.map { s <= $0 } ?? true
+            return s <= step
         }
         if kept.count != lines.count || !text.hasSuffix("\n") {
             try AtomicFile.write(kept.map { $0 + "\n" }.joined(), to: path)
