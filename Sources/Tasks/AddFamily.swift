@@ -1,12 +1,13 @@
 // `add`: a + b with n-digit operands, 1 ≤ n ≤ 30 (difficulty n: the first has n digits, the
 // second 1…n, written with leading zeros to n places so every problem of a difficulty has one
-// layout: a small model finds a digit by its place, not by counting). Full solutions add column by column with the carry written in.
+// layout: a small model finds a digit by its place, not by counting). Full solutions add column by column with the carry written
+// in, then check by subtracting back.
 import Seeds
 import Exact
 
 enum AddFamily: FamilyGenerator {
     static let difficulties = 1...30
-    static let standardDifficulties = 2...4
+    static let standardDifficulties = 1...6
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         let a = rng.digits(n, allowZero: true), b = Steps.pad(rng.digits(rng.int(in: 1...n), allowZero: true), to: n)
@@ -14,13 +15,27 @@ enum AddFamily: FamilyGenerator {
         return Draft(shape: Steps.shape(a, b), question: "\(a)+\(b)", answer: sum.description)
     }
 
-    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+    static func brief(_ p: Problem) throws(SolutionError) -> String {
         let (a, b) = try operands(p, "+")
-        let (lines, sum) = Steps.columnAdd(a, b)
-        if style == .brief { return "\(a)+\(b)=\(sum)" }
+        return "\(a)+\(b)=\(Steps.columnAdd(a, b).sum)"
+    }
+
+    /// Column addition, then the check: the sum minus b, column by column, must give a back.
+    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+        let (a, b) = try operands(p, "+")
         let w = max(a.count, b.count)
-        return ([Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w)] + lines
-                + ["so \(sum)", "check \(sum)-\(b)=\(a)"]).joined(separator: "\n")
+        let (lines, sum) = Steps.columnAdd(a, b, slip: slip)
+        let v = max(sum.count, b.count)
+        var out = [Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w)] + lines + ["so \(sum)"]
+        if Rational(sum)! < Rational(b)! {
+            // Only after a slip: the sum came out below b, so subtracting back goes negative.
+            let (backLines, back) = Steps.columnSub(b, sum)
+            return out + [Steps.pad(b, to: v) + "-" + Steps.pad(sum, to: v)] + backLines
+                + [Steps.verdict("\(sum)-\(b)=-\(back)", false)]
+        }
+        let (backLines, back) = Steps.columnSub(sum, b)
+        out += [Steps.pad(sum, to: v) + "-" + Steps.pad(b, to: v)] + backLines
+        return out + [Steps.verdict("\(sum)-\(b)=\(back)", Rational(back) == Rational(a))]
     }
 
     /// A column of `Steps.columnAdd`: two digits and a carry.

@@ -14,10 +14,14 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     public var full: Double = 0.45
     /// Share of documents with a wrong step and a wrong final answer, as real text has.
     public var wrong: Double = 0.05
+    /// Share of full solutions with a slip and its repair: one step wrong, the check exposing it,
+    /// `wait, redo`, and the work again to the right answer (families with a check). The seed of
+    /// the "aha": text the base model reads; nothing rewards it in pretraining.
+    public var repair: Double = 0.05
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
     /// are built from, like the tables in a school book. A small model needs each fact seen
     /// about a hundred times; inside solutions, facts come a few per document.
-    public var drill: Double = 0.15
+    public var drill: Double = 0.2
     /// Facts per drill sheet.
     public var drillLines = 24
     /// Opening lines of worked solutions (brief and full), one drawn uniformly per document, as
@@ -38,6 +42,8 @@ public struct CorpusDocument: Sendable {
     public var problem: Problem?
     public var style: SolutionStyle?
     public var isWrong: Bool
+    /// A full solution with a slip and its repair (`CorpusMix.repair`).
+    public var isRepair: Bool = false
     /// The R1-Zero prompt; empty for a drill sheet.
     public var prompt: String
     public var response: String
@@ -84,13 +90,20 @@ extension CorpusMix {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
         guard var response = try? p.solution(style: style) else { return nil }
+        var isRepair = false
+        if style == .full, rng.chance(repair),
+           let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {
+            response = repaired
+            isRepair = true
+        }
         if style != .answer, !openers.isEmpty, response.hasPrefix(Template.thinkOpen) {
             let opener = openers[rng.int(below: openers.count)]
             response = Template.thinkOpen + opener + "\n" + response.dropFirst(Template.thinkOpen.count)
         }
-        let isWrong = rng.chance(wrong)
+        let isWrong = !isRepair && rng.chance(wrong)
         if isWrong { response = Corruption.corrupt(response, problem: p, rng: &rng) }
-        return CorpusDocument(problem: p, style: style, isWrong: isWrong, prompt: Template.prompt(p.question), response: response)
+        return CorpusDocument(problem: p, style: style, isWrong: isWrong, isRepair: isRepair,
+                              prompt: Template.prompt(p.question), response: response)
     }
 }
 

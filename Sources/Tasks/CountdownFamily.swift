@@ -93,15 +93,28 @@ enum CountdownFamily: FamilyGenerator {
         }
     }
 
-    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+    static let repairs = false
+
+    /// The solution tree of a problem's recorded answer.
+    static func tree(_ p: Problem) throws(SolutionError) -> Node {
         guard let numbers = p.numbers, let target = p.target,
               let expr = try? ExpressionParser(allowDecimals: false).parse(p.answer),
               let tree = node(expr), tree.value == target,
               tree.leaves.sorted() == numbers.sorted()
         else { throw p.failSolution("the recorded answer is not a countdown solution in the game's rules") }
-        if style == .brief { return tree.steps.joined(separator: "\n") }
-        // Full: one or two failed attempts drawn from a stream seeded by the problem, then the
-        // solution and a check.
+        return tree
+    }
+
+    static func brief(_ p: Problem) throws(SolutionError) -> String {
+        try tree(p).steps.joined(separator: "\n")
+    }
+
+    /// One or two failed attempts drawn from a stream seeded by the problem, then the solution
+    /// and a check. The steps are whole operations on numbers up to three digits: the search is
+    /// what this family teaches.
+    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+        let tree = try tree(p)
+        let (numbers, target) = (p.numbers!, p.target!)
         var rng = SeededRandom(seed: fnv1a(p.canonicalKey))
         var lines: [String] = []
         for _ in 0..<(1 + rng.int(in: 0...1)) {
@@ -110,8 +123,8 @@ enum CountdownFamily: FamilyGenerator {
             lines.append("try " + attempt.steps.joined(separator: " ") + " no")
         }
         lines += tree.steps
-        lines.append("check \(tree.text)=\(target)")
-        return lines.joined(separator: "\n")
+        lines.append(Steps.verdict("\(tree.text)=\(target)", true))
+        return lines
     }
 
     /// A parsed expression as a game tree, when every step follows the game's rules.

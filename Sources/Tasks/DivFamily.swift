@@ -1,39 +1,52 @@
-// `div`: a / b, exact. Half the problems have an integer quotient (solved by long division),
-// half a rational answer such as 84/36 → 7/3 (solved by reducing with Euclid's algorithm).
-// Difficulty n: the dividend (or the quotient, for integer ones) has n digits, the divisor 1…n.
+// `div`: n / d with a one-digit divisor d (2…9), exact. Half the problems have an integer
+// quotient; the others a rational answer such as 7465/6 or 49/2. Difficulty n: the dividend has
+// n digits. Full solutions divide digit by digit (each step a times-table fact with its
+// remainder), reduce a remainder's fraction with one-digit gcd steps, and check by multiplying
+// back.
 import Seeds
 import Exact
 
 enum DivFamily: FamilyGenerator {
     static let difficulties = 1...10
-    static let standardDifficulties = 1...3
+    /// Dividends up to 4 digits.
+    static let standardDifficulties = 1...4
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
-        var divisor = Rational(rng.digits(rng.int(in: 1...n)))!
-        if divisor == 1 { divisor = Rational(rng.int(in: 2...9)) }
-        let dividend: Rational
+        let divisor = rng.int(in: 2...9)
+        var dividend = Rational(rng.digits(n, allowZero: true))!
         if rng.chance(0.5) {
-            dividend = Rational(rng.digits(n))! * divisor
-        } else {
-            dividend = Rational(rng.digits(n, allowZero: true))!
+            // An exact quotient: the dividend rounded down to a multiple of the divisor, unless
+            // that loses a digit.
+            let (q, _) = dividend.quotientAndRemainder(dividingBy: Rational(divisor))
+            let exact = q * Rational(divisor)
+            if exact.description.count == dividend.description.count { dividend = exact }
         }
-        let q = dividend / divisor
-        return Draft(shape: "\(dividend.description.count)x\(divisor.description.count)",
-                     question: "\(dividend)/\(divisor)", answer: q.description)
+        let q = dividend / Rational(divisor)
+        return Draft(shape: "\(dividend.description.count)x1", question: "\(dividend)/\(divisor)", answer: q.description)
     }
 
-    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+    /// A step of `Steps.longDivision`: a partial dividend below ten times the divisor, its
+    /// one-digit quotient and remainder.
+    static func drill(rng: inout SeededRandom) -> String? {
+        let d = rng.int(in: 2...9), cur = rng.int(in: 0...(10 * d - 1))
+        return "\(cur)=\(cur / d)*\(d)+\(cur % d)"
+    }
+
+    static func parts(_ p: Problem) throws(SolutionError) -> (String, Int) {
         let (a, b) = try AddFamily.operands(p, "/")
-        let n = Rational(a)!, d = Rational(b)!
-        guard !d.isZero else { throw p.failSolution("division by zero") }
-        let value = n / d
-        if value.isInteger {
-            if style == .brief { return "\(value)*\(d)=\(n)" }
-            let (lines, q, _) = Steps.longDivision(a, by: d)
-            return (lines + ["so \(q)", "check \(q)*\(d)=\(n)"]).joined(separator: "\n")
-        }
-        let (lines, reduced) = Steps.reduce(n, d)
-        if style == .brief { return "\(n)/\(d)=\(reduced)" }
-        return (lines + ["so \(reduced)", "check \(reduced)*\(d)=\(n)"]).joined(separator: "\n")
+        guard let d = Int(b), (2...9).contains(d) else { throw p.failSolution("worked solutions divide by one digit, 2 to 9") }
+        return (a, d)
+    }
+
+    static func brief(_ p: Problem) throws(SolutionError) -> String {
+        let (a, d) = try parts(p)
+        let value = Rational(a)! / Rational(d)
+        return value.isInteger ? "\(value)*\(d)=\(Rational(a)!)" : "\(Rational(a)!)/\(d)=\(value)"
+    }
+
+    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+        let (a, d) = try parts(p)
+        let (work, check, result, _) = Steps.divide(a, by: d, slip: slip)
+        return work + ["so \(result)"] + check
     }
 }

@@ -32,8 +32,15 @@ protocol FamilyGenerator {
     static var standardDifficulties: ClosedRange<Int> { get }
     /// Draws one problem of `difficulty`; `shape` goes into the id (e.g. `3x2`).
     static func make(difficulty: Int, rng: inout SeededRandom) -> Draft
-    /// The think text (without tags) of a worked solution.
-    static func think(_ problem: Problem, style: SolutionStyle) throws(SolutionError) -> String
+    /// The think text (without tags) of a brief solution: the main steps, each taken in one go.
+    static func brief(_ problem: Problem) throws(SolutionError) -> String
+    /// The lines of a full solution: every step a one-digit fact, or a multi-digit sum, difference,
+    /// product or quotient written out digit by digit, ending (where the family has one) with a
+    /// check line and its verdict. With a slip, one step comes out wrong and the rest follow.
+    static func full(_ problem: Problem, slip: Slip?) throws(SolutionError) -> [String]
+    /// Whether a slip in the full solution is always exposed by its check, so repair traces can
+    /// be written (`countdown` searches instead; `frac` has no check).
+    static var repairs: Bool { get }
     /// One of the one-digit facts the full solutions are built from (`7+5+1=13`), drawn
     /// uniformly; nil when the family has none.
     static func drill(rng: inout SeededRandom) -> String?
@@ -41,6 +48,7 @@ protocol FamilyGenerator {
 
 extension FamilyGenerator {
     static func drill(rng: inout SeededRandom) -> String? { nil }
+    static var repairs: Bool { true }
 }
 
 /// A problem before it has an id.
@@ -72,10 +80,7 @@ extension Family {
     public var standardDifficulties: ClosedRange<Int> { generator.standardDifficulties }
 
     /// The lab's standard scope: the families of the held-out set and the default curriculum.
-    /// A 0.85 M-parameter model pretrained for 20 minutes on two cores learns the one-digit
-    /// facts of column addition, subtraction and multiplication; the other families are there
-    /// to experiment with (`--curriculum`), beyond what the shipped base model can do.
-    public static let standard: [Family] = [.add, .sub, .mul]
+    public static let standard: [Family] = Family.allCases
 
     /// A one-digit fact of this family's full solutions, or nil (see `FamilyGenerator.drill`).
     public func drill(rng: inout SeededRandom) -> String? { generator.drill(rng: &rng) }
@@ -109,7 +114,29 @@ extension Problem {
     /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
     /// it makes is true (the step checker verifies them in the tests).
     public func solution(style: SolutionStyle) throws(SolutionError) -> String {
-        let body = style == .answer ? "" : try family.generator.think(self, style: style)
+        let g = family.generator
+        let body: String
+        switch style {
+        case .answer: body = ""
+        case .brief: body = try g.brief(self)
+        case .full: body = try g.full(self, slip: nil).joined(separator: "\n")
+        }
+        return "<think>\(body)</think><answer>\(answer)</answer>"
+    }
+
+    /// A full solution with a slip and its repair: the work with one step wrong (number
+    /// `step` of the slippable ones, modulo their count), its check failing, `wait, redo`, and the
+    /// work again, right, to the right answer. Nil when the family writes no repairs.
+    public func repairSolution(step: Int, up: Bool) throws(SolutionError) -> String? {
+        let g = family.generator
+        guard g.repairs else { return nil }
+        let counter = Slip(at: .max)
+        let right = try g.full(self, slip: counter)
+        guard counter.calls > 0 else { return nil }
+        let slip = Slip(at: step % counter.calls, up: up)
+        let wrong = try g.full(self, slip: slip)
+        guard slip.happened, Reasoning.marks(in: wrong.joined(separator: "\n")).hasFailedCheck else { return nil }
+        let body = (wrong + [Reasoning.retry] + right).joined(separator: "\n")
         return "<think>\(body)</think><answer>\(answer)</answer>"
     }
 

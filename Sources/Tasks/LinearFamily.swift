@@ -1,6 +1,7 @@
 // `linear`: solve a·x + b = c for x, integer coefficients, rational answer. Questions read
-// `3x+5=20`, `-12x-7=4`. Difficulty n: coefficients have up to n digits; half the problems
-// have an integer solution.
+// `3x+5=20`, `-7x-12=4`. Difficulty n: b and c have up to n digits; a is one digit (±2…9), so
+// full solutions move b across digit by digit and then divide by one digit, as `div` does, with
+// its check by multiplying back. Half the problems have an integer solution.
 import Seeds
 import Exact
 
@@ -10,7 +11,7 @@ enum LinearFamily: FamilyGenerator {
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         let top = Int(Rational.powerOfTen(n).intValue! - 1)
-        var a = rng.int(in: 2...max(2, top))
+        var a = rng.int(in: 2...9)
         if rng.chance(0.3) { a = -a }
         var b = rng.int(in: 1...top)
         if rng.chance(0.5) { b = -b }
@@ -25,34 +26,58 @@ enum LinearFamily: FamilyGenerator {
         return Draft(shape: "d\(n)", question: "\(a)x\(b < 0 ? "-" : "+")\(abs(b))=\(c)", answer: x.description)
     }
 
+    /// A step of the division by a: a long-division fact.
+    static func drill(rng: inout SeededRandom) -> String? { DivFamily.drill(rng: &rng) }
+
     /// (a, b, c) of `ax+b=c`.
     static func coefficients(_ p: Problem) throws(SolutionError) -> (Int, Int, Int) {
         let q = p.question
         guard let xi = q.firstIndex(of: "x"), let ei = q.firstIndex(of: "="), xi < ei,
               let a = Int(q[..<xi]), let b = Int(q[q.index(after: xi)..<ei].replacingOccurrences(of: "+", with: "")),
-              let c = Int(q[q.index(after: ei)...]), a != 0
-        else { throw p.failSolution("expected ax+b=c with integers a ≠ 0, b, c") }
+              let c = Int(q[q.index(after: ei)...]), (2...9).contains(abs(a)), abs(b) < 1_000_000_000, abs(c) < 1_000_000_000
+        else { throw p.failSolution("worked solutions need ax+b=c with a one-digit a (±2…9) and integers b, c") }
         return (a, b, c)
     }
 
-    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+    static func brief(_ p: Problem) throws(SolutionError) -> String {
         let (a, b, c) = try coefficients(p)
-        let rhs = Rational(c - b)
-        let x = rhs / Rational(a)
         let moved = b < 0 ? "\(c)+\(-b)" : "\(c)-\(b)"
-        if style == .brief {
-            let unreduced = "(\(moved))/\(Steps.operand(Rational(a)))"
-            return "x=\(unreduced)=\(x)"
+        return "x=(\(moved))/\(Steps.operand(Rational(a)))=\(Rational(c - b, a)!)"
+    }
+
+    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+        let (a, b, c) = try coefficients(p)
+        // c − b as a signed sum of magnitudes: add when the signs agree, else subtract the smaller.
+        let moved = b < 0 ? "\(c)+\(-b)" : "\(c)-\(b)"
+        var lines = ["\(a)x=\(moved)"]
+        let (x, y) = (c, -b)
+        let (mx, my) = (String(abs(x)), String(abs(y)))
+        let w = max(mx.count, my.count)
+        var magnitude: String, negative: Bool
+        if (x >= 0) == (y >= 0) || x == 0 {
+            lines.append(Steps.pad(mx, to: w) + "+" + Steps.pad(my, to: w))
+            let (l, v) = Steps.columnAdd(mx, my)
+            lines += l
+            magnitude = v
+            negative = x < 0 || (x == 0 && y < 0)
+        } else {
+            let yBigger = abs(y) > abs(x)
+            let (big, small) = yBigger ? (my, mx) : (mx, my)
+            lines.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
+            let (l, v) = Steps.columnSub(big, small)
+            lines += l
+            magnitude = v
+            negative = yBigger ? y < 0 : x < 0
         }
-        var lines = ["\(a)x=\(moved)=\(rhs)"]
-        // Divide by |a| and carry the sign: x = ±|rhs|/|a|.
-        let negative = (rhs.signum < 0) != (a < 0)
-        let sign = negative && !rhs.isZero ? "-" : ""
-        lines.append("x=\(sign)\(rhs.magnitude)/\(abs(a))")
-        let (reduceLines, _) = Steps.reduce(rhs.magnitude, Rational(abs(a)))
-        lines += reduceLines
-        lines.append("x=\(x)")
-        lines.append("check \(a)*\(Steps.operand(x))\(b < 0 ? "-" : "+")\(abs(b))=\(c)")
-        return lines.joined(separator: "\n")
+        if magnitude == "0" { negative = false }
+        lines.append("so \(a)x=\(negative ? "-" : "")\(magnitude)")
+        // x = ±magnitude / |a|: divide by one digit, the sign from both. The check multiplies the
+        // division back, so a repair's slip goes there.
+        let (work, check, result, _) = Steps.divide(magnitude, by: abs(a), slip: slip)
+        lines += work
+        let sign = (negative != (a < 0)) && magnitude != "0" ? "-" : ""
+        lines.append("x=\(sign)\(result)")
+        lines += check
+        return lines
     }
 }

@@ -8,7 +8,9 @@ import Seeds
 public struct HeldoutSet: Sendable {
     public static let defaultSeed: UInt64 = 20_261_122
     public static let defaultPath = "problems/heldout.jsonl"
-    public static let defaultPerFamily = 300
+    /// 240 = 6 × 5 × 4 × 2: every family's standard difficulties (6, 5, 4 or 2 of them) get the
+    /// same count.
+    public static let defaultPerFamily = 240
 
     public let seed: UInt64
     public let perFamily: Int

@@ -11,11 +11,16 @@ public struct RewardWeights: Sendable, Codable, Equatable {
     /// Weight of the fraction of true arithmetic claims in the think text; 0 (off) by default
     /// because it can be farmed with easy true claims.
     public var steps: Double = 0.0
+    /// The random-reward control: when above 0, the accuracy component is replaced by a
+    /// Bernoulli draw with this probability (times `accuracy`), independent of the answer and
+    /// seeded by the run's seed, the step and the response (the trainer draws it).
+    public var random: Double = 0.0
 
-    public init(accuracy: Double = 1.0, format: Double = 0.1, steps: Double = 0.0) {
+    public init(accuracy: Double = 1.0, format: Double = 0.1, steps: Double = 0.0, random: Double = 0.0) {
         self.accuracy = accuracy
         self.format = format
         self.steps = steps
+        self.random = random
     }
 }
 
@@ -24,6 +29,8 @@ public struct Reward: Sendable, Equatable {
     /// `accuracy`, `format`, and `steps` when the step reward is on; each already weighted.
     public var components: [(name: String, value: Double)]
     public var total: Double { components.reduce(0) { $0 + $1.value } }
+
+    public init(components: [(name: String, value: Double)]) { self.components = components }
 
     public subscript(name: String) -> Double? { components.first { $0.name == name }?.value }
 
@@ -44,6 +51,8 @@ public struct Scored: Sendable {
     /// The verifier's canonical key of the answer (`Verifier.Graded.key`): responses with equal
     /// keys got the same judgement, so majority voting groups by it. nil: no gradable answer.
     public var answerKey: String?
+    /// Checks, failed checks and retries in the think block (`Reasoning.marks`).
+    public var marks = Reasoning.Marks()
 }
 
 public struct Scorer: Sendable {
@@ -65,6 +74,6 @@ public struct Scorer: Sendable {
         if weights.steps != 0 { parts.append(("steps", weights.steps * (steps.accuracy ?? 0))) }
         return Scored(verdict: r.verdict, formatOK: r.formatOK, steps: steps,
                       reward: Reward(components: parts), answer: r.answer, think: r.think,
-                      answerKey: r.answerKey)
+                      answerKey: r.answerKey, marks: Reasoning.marks(in: r.think))
     }
 }

@@ -30,12 +30,12 @@ enum Steps {
     static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
     /// Column addition of two non-negative integers: lines `x+y+c=ss`, units first.
-    static func columnAdd(_ a: String, _ b: String) -> (lines: [String], sum: String) {
+    static func columnAdd(_ a: String, _ b: String, slip: Slip? = nil) -> (lines: [String], sum: String) {
         let w = max(a.count, b.count)
         let x = digitsLE(pad(a, to: w)), y = digitsLE(pad(b, to: w))
         var carry = 0, out: [Int] = [], lines: [String] = []
         for i in 0..<w {
-            let s = x[i] + y[i] + carry
+            let s = slip?.apply(x[i] + y[i] + carry, in: 0...19) ?? x[i] + y[i] + carry
             lines.append("\(x[i])+\(y[i])+\(carry)=\(two(s))")
             out.append(s % 10)
             carry = s / 10
@@ -45,7 +45,7 @@ enum Steps {
     }
 
     /// Column subtraction a − b with a ≥ b ≥ 0: lines `0x-y-c=d`, or `1x-y-c=d` when borrowing.
-    static func columnSub(_ a: String, _ b: String) -> (lines: [String], difference: String) {
+    static func columnSub(_ a: String, _ b: String, slip: Slip? = nil) -> (lines: [String], difference: String) {
         let w = max(a.count, b.count)
         let x = digitsLE(pad(a, to: w)), y = digitsLE(pad(b, to: w))
         var borrow = 0, out: [Int] = [], lines: [String] = []
@@ -53,7 +53,7 @@ enum Steps {
             var top = x[i]
             let next = top - y[i] - borrow < 0 ? 1 : 0
             if next == 1 { top += 10 }
-            let d = top - y[i] - borrow
+            let d = slip?.apply(top - y[i] - borrow, in: 0...9) ?? top - y[i] - borrow
             lines.append("\(two(top))-\(y[i])-\(borrow)=\(d)")
             out.append(d)
             borrow = next
@@ -62,11 +62,12 @@ enum Steps {
         return (lines, string(fromLE: out))
     }
 
-    /// a × one digit: lines `d*x+c=ss`, units first.
-    static func digitProduct(_ a: String, _ digit: Int) -> (lines: [String], product: String) {
-        var carry = 0, out: [Int] = [], lines: [String] = []
+    /// a × one digit (+ a carry into the units, as a division check adds its remainder): lines
+    /// `d*x+c=ss`, units first.
+    static func digitProduct(_ a: String, _ digit: Int, carryIn: Int = 0, slip: Slip? = nil) -> (lines: [String], product: String) {
+        var carry = carryIn, out: [Int] = [], lines: [String] = []
         for x in digitsLE(a) {
-            let s = digit * x + carry
+            let s = slip?.apply(digit * x + carry, in: 0...99) ?? digit * x + carry
             lines.append("\(digit)*\(x)+\(carry)=\(two(s))")
             out.append(s % 10)
             carry = s / 10
@@ -75,46 +76,111 @@ enum Steps {
         return (lines, string(fromLE: out))
     }
 
-    /// Long division of a non-negative integer by a positive one: lines `n=q*d+r` for each
-    /// step after the leading digits reach the divisor.
-    static func longDivision(_ a: String, by d: Rational) -> (lines: [String], quotient: Rational, remainder: Rational) {
+    /// a × b digit by digit: each digit of b times a (`digitProduct`), its row shifted into place
+    /// (`row 17350`), and the running sum of the rows added column by column.
+    static func multiply(_ a: String, _ b: String, slip: Slip? = nil) -> (lines: [String], product: String) {
+        var out: [String] = []
+        var sum: String?
+        for (place, digit) in digitsLE(b).enumerated() {
+            let (lines, product) = digitProduct(a, digit, slip: slip)
+            out += lines
+            let row = product == "0" ? "0" : product + String(repeating: "0", count: place)
+            guard let s = sum else {
+                sum = row
+                if b.count > 1 { out.append("row \(row)") }
+                continue
+            }
+            out.append("row \(row)")
+            let w = max(s.count, row.count)
+            out.append(pad(s, to: w) + "+" + pad(row, to: w))
+            let (addLines, total) = columnAdd(s, row, slip: slip)
+            out += addLines
+            sum = total
+        }
+        return (out, sum!)
+    }
+
+    /// Long division of a non-negative integer by a one-digit divisor: lines `n=q*d+r` (each a
+    /// times-table fact with its remainder) from the first partial dividend that reaches d.
+    static func longDivision(_ a: String, by d: Int, slip: Slip? = nil) -> (lines: [String], quotient: String, remainder: Int) {
+        precondition((2...9).contains(d))
         var lines: [String] = []
-        var remainder = Rational.zero, quotient = Rational.zero
+        var remainder = 0, quotient: [Int] = []
         var started = false
         for ch in a.utf8 {
-            let cur = remainder * 10 + Rational(Int(ch) - 48)
-            let (q, r) = cur.quotientAndRemainder(dividingBy: d)
-            if started || !q.isZero {
+            let cur = remainder * 10 + Int(ch) - 48
+            let q = cur / d
+            let r = slip != nil && (started || q > 0) ? slip!.apply(cur % d, in: 0...(d - 1)) : cur % d
+            if started || q > 0 {
                 started = true
                 lines.append("\(cur)=\(q)*\(d)+\(r)")
             }
-            quotient = quotient * 10 + q
+            quotient.append(q)
             remainder = r
         }
-        if !started { lines.append("\(a)=0*\(d)+\(a)") }
-        return (lines, quotient, remainder)
+        if !started {
+            // The whole number is below d: quotient 0, remainder the number.
+            remainder = slip?.apply(remainder, in: 0...(d - 1)) ?? remainder
+            lines.append("\(Int(a)!)=0*\(d)+\(remainder)")
+        }
+        return (lines, string(fromLE: quotient.reversed()), remainder)
     }
 
-    /// Reduces n/d (d > 0) with Euclid's algorithm on |n| and d: lines `x=q*y+r`, `gcd g`,
-    /// then `|n|/g=…` and `d/g=…`. Returns the lines and the reduced value.
-    static func reduce(_ n: Rational, _ d: Rational) -> (lines: [String], value: Rational) {
-        precondition(n.isInteger && d.isInteger && d.signum > 0)
-        let value = n / d
-        if n.isZero { return (["0/\(d)=0"], value) }
-        let m = n.magnitude
-        var (x, y) = m < d ? (d, m) : (m, d)
-        var lines: [String] = []
-        while !y.isZero {
-            let (q, r) = x.quotientAndRemainder(dividingBy: y)
-            lines.append("\(x)=\(q)*\(y)+\(r)")
-            (x, y) = (y, r)
+    /// Euclid's algorithm on two one-digit numbers x > y > 0: lines `x=q*y+r`, then `gcd g`.
+    static func smallGCD(_ x: Int, _ y: Int) -> (lines: [String], gcd: Int) {
+        var (x, y) = (x, y), lines: [String] = []
+        while y > 0 {
+            lines.append("\(x)=\(x / y)*\(y)+\(x % y)")
+            (x, y) = (y, x % y)
         }
         lines.append("gcd \(x)")
-        if x != 1 {
-            lines.append("\(m)/\(x)=\(m / x)")
-            lines.append("\(d)/\(x)=\(d / x)")
+        return (lines, x)
+    }
+
+    /// n / d for a non-negative integer n and a one-digit d: long division, then, when it does
+    /// not go exactly, the remainder's gcd with d and the division of both by it; then a check
+    /// that multiplies back (`q*d+r`, digit by digit with the remainder as the first carry).
+    /// Returns the work's lines, the check's (its verdict line last), the result as written
+    /// (`1244`, `7465/6`) and whether the check held. A slip goes into the first long division.
+    static func divide(_ n: String, by d: Int, slip: Slip? = nil) -> (work: [String], check: [String], result: String, checked: Bool) {
+        var (lines, q, r) = longDivision(n, by: d, slip: slip)
+        let number = string(fromLE: digitsLE(n))
+        let result: String
+        if r == 0 {
+            result = q
+        } else {
+            let (gLines, g) = smallGCD(d, r)
+            lines += gLines
+            if g == 1 {
+                result = "\(number)/\(d)"
+            } else {
+                let (nLines, nq, _) = longDivision(number, by: g)
+                lines += nLines
+                lines.append("\(d)=\(d / g)*\(g)+0")
+                result = "\(nq)/\(d / g)"
+            }
         }
-        return (lines, value)
+        var (check, back) = digitProduct(q, d, carryIn: r)
+        let ok = back == number
+        check.append(verdict("\(q)*\(d)" + (r > 0 ? "+\(r)" : "") + "=\(back)", ok))
+        return (lines, check, result, ok)
+    }
+
+    /// Digit sums down to one digit (casting out nines): lines `3+4+7=14`, `1+4=5`.
+    static func digitRoot(_ n: String) -> (lines: [String], root: Int) {
+        var s = string(fromLE: digitsLE(n)), lines: [String] = []
+        while s.count > 1 {
+            let digits = s.utf8.map { Int($0) - 48 }
+            let total = digits.reduce(0, +)
+            lines.append(digits.map(String.init).joined(separator: "+") + "=\(total)")
+            s = String(total)
+        }
+        return (lines, Int(s)!)
+    }
+
+    /// The check line: `check CLAIM ok` when the check came out as it should, `check CLAIM wrong`.
+    static func verdict(_ claim: String, _ ok: Bool) -> String {
+        "\(Reasoning.check) \(claim) " + (ok ? Reasoning.pass : Reasoning.fail)
     }
 
     /// `r` as an operand inside a claim: fractions and negatives in parentheses.

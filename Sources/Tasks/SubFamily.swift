@@ -1,11 +1,12 @@
 // `sub`: a − b with n-digit operands, 1 ≤ n ≤ 30; a quarter of the problems swap the operands
-// so the answer is negative. Full solutions subtract column by column with borrows.
+// so the answer is negative. Full solutions subtract column by column with borrows,
+// then check by adding back.
 import Seeds
 import Exact
 
 enum SubFamily: FamilyGenerator {
     static let difficulties = 1...30
-    static let standardDifficulties = 2...4
+    static let standardDifficulties = 1...6
 
     static func make(difficulty n: Int, rng: inout SeededRandom) -> Draft {
         var a = rng.digits(n, allowZero: true), b = Steps.pad(rng.digits(rng.int(in: 1...n), allowZero: true), to: n)
@@ -21,19 +22,31 @@ enum SubFamily: FamilyGenerator {
         return "\(Steps.two(top))-\(y)-\(b)=\(top - y - b)"
     }
 
-    static func think(_ p: Problem, style: SolutionStyle) throws(SolutionError) -> String {
+    static func brief(_ p: Problem) throws(SolutionError) -> String {
+        let (a, b) = try AddFamily.operands(p, "-")
+        let negative = Rational(a)! < Rational(b)!
+        let d = negative ? Steps.columnSub(b, a).difference : Steps.columnSub(a, b).difference
+        return "\(a)-\(b)=\(negative ? "-" + d : d)"
+    }
+
+    /// Column subtraction of the smaller from the larger, then the check: the difference plus
+    /// the smaller, column by column, must give the larger back.
+    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
         let (a, b) = try AddFamily.operands(p, "-")
         let negative = Rational(a)! < Rational(b)!
         let (big, small) = negative ? (b, a) : (a, b)
-        let (lines, d) = Steps.columnSub(big, small)
-        let result = negative ? "-" + d : d
-        if style == .brief { return "\(a)-\(b)=\(result)" }
+        let (lines, d) = Steps.columnSub(big, small, slip: slip)
         let w = max(a.count, b.count)
         var out: [String] = []
         if negative { out.append("\(a)-\(b)=-(\(b)-\(a))") }
         out.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
         out += lines
-        out += ["so \(result)", "check \(result)+\(b)=\(a)"]
-        return out.joined(separator: "\n")
+        out.append("so \(negative ? "-" + d : d)")
+        let (backLines, back) = Steps.columnAdd(d, small)
+        let v = max(d.count, small.count)
+        out.append(Steps.pad(d, to: v) + "+" + Steps.pad(small, to: v))
+        out += backLines
+        out.append(Steps.verdict("\(d)+\(small)=\(back)", Rational(back) == Rational(big)))
+        return out
     }
 }

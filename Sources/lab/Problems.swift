@@ -31,10 +31,14 @@ struct Problems: ParsableCommand {
             valueName: "style"))
         var responses: SolutionStyle?
 
+        @Flag(help: "With --responses full: a slip and its repair in each solution (a step wrong, the check failing, `wait, redo`, the work again), where the family writes repairs.")
+        var repair = false
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
         func validate() throws {
+            if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -45,7 +49,8 @@ struct Problems: ParsableCommand {
             var text = ""
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
-                    text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(try p.solution(style: style)).serialized)}\n"
+                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style)
+                    text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"
                 }
@@ -90,7 +95,18 @@ struct Problems: ParsableCommand {
         var perFamily = HeldoutSet.defaultPerFamily
 
         @Option(help: "Output JSONL; the manifest goes beside it as <name>.manifest.json.")
-        var out = "problems/heldout.jsonl"
+        var out = HeldoutSet.defaultPath
+
+        @Flag(help: "Overwrite \(HeldoutSet.defaultPath) with a set made from other arguments.")
+        var force = false
+
+        func validate() throws {
+            guard perFamily > 0 else { throw ValidationError("--per-family must be positive, not \(perFamily)") }
+            let standard = seed == HeldoutSet.defaultSeed && perFamily == HeldoutSet.defaultPerFamily
+            if !standard, !force, URL(fileURLWithPath: out).standardizedFileURL == URL(fileURLWithPath: HeldoutSet.defaultPath).standardizedFileURL {
+                throw ValidationError("\(HeldoutSet.defaultPath) is the committed held-out set, made with the default --seed and --per-family; write a different set elsewhere with --out, or pass --force to replace it")
+            }
+        }
 
         func run() throws {
             let set = HeldoutSet(seed: seed, perFamily: perFamily)

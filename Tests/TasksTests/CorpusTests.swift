@@ -17,7 +17,11 @@ struct CorpusTests {
         #expect(abs(share { $0.style == .brief } - mix.brief / total) < 0.03)
         #expect(abs(share { $0.style == .full } - mix.full / total) < 0.03)
         #expect(abs(share(\.isWrong) - mix.wrong) < 0.015)
-        for f in Family.standard { #expect(share { $0.problem?.family == f } > 0.25, "\(f)") }
+        for f in Family.standard { #expect(share { $0.problem?.family == f } > 0.10, "\(f)") }
+        let full = docs.filter { $0.style == .full }
+        let repairs = Double(full.filter(\.isRepair).count) / Double(full.count)
+        // Countdown and frac write no repairs: 5 of 7 families do.
+        #expect(abs(repairs - mix.repair * 5 / 7) < 0.015, "\(repairs)")
         let keys = Set(heldout.map(\.canonicalKey))
         #expect(docs.allSatisfy { !keys.contains($0.problem!.canonicalKey) })
     }
@@ -56,6 +60,11 @@ struct CorpusTests {
             #expect(d.text.hasPrefix("User: \(problem.question)\nAssistant: <think>"))
             if d.isWrong {
                 #expect(!scored.verdict.isCorrect, "\(problem.id): \(d.response)")
+            } else if d.isRepair {
+                // The slip is the one false claim; the repair after it is right.
+                #expect(scored.verdict.isCorrect)
+                #expect(scored.steps.checked == scored.steps.correct + 1, "\(problem.id): \(d.response)")
+                #expect(Reasoning.marks(in: d.response).hasRetry)
             } else {
                 #expect(scored.verdict.isCorrect)
                 #expect(scored.steps.checked == scored.steps.correct)

@@ -56,9 +56,12 @@ struct GeneratorTests {
         for p in Family.add.problems(difficulty: 30, count: 20, seed: 1) {
             #expect(p.question.split(separator: "+").map(\.count) == [30, 30])
         }
-        for p in Family.mul.problems(difficulty: 20, count: 20, seed: 1) {
-            let parts = p.question.split(separator: "*")
-            #expect(parts[0].count == 20 && parts[1].count == 20)
+        // mul climbs a ladder of shapes: 1×1, 2×1, 2×2, 3×1, … 20×20.
+        for (d, shape) in [(1, [1, 1]), (2, [2, 1]), (3, [2, 2]), (4, [3, 1]), (5, [3, 2]), (6, [3, 3]), (210, [20, 20])] {
+            for p in Family.mul.problems(difficulty: d, count: 20, seed: 1) {
+                #expect(p.question.split(separator: "*").map(\.count) == shape, "\(d): \(p.question)")
+                #expect(p.id.hasPrefix("mul-\(shape[0])x\(shape[1])-"))
+            }
         }
         // Shorter second operands are there, zero-padded; the id keeps their true width.
         let short = Family.add.problems(difficulty: 4, count: 40, seed: 1).filter { $0.question.split(separator: "+")[1].hasPrefix("0") }
