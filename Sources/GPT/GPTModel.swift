@@ -80,13 +80,23 @@ public final class GPTModel {
     /// vocabulary projection. The batch is split across `Parallelism.threads` threads (data
     /// parallel, identical math). Activation memory is kept between calls and grown only when a
     /// larger (B,T) needs it, so batches of varying length reuse it.
-    public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int, logits: Bool = true) {
+    ///
+    /// `positions` (B,T) packs several documents into a row: each document's positions count from
+    /// 0, a position attends only within its document, and its position embedding is its own
+    /// position's, so a packed document computes exactly what it would alone in a row (pretraining
+    /// packs; sampling and RL leave it nil: position t).
+    public func forward(tokens: [Int32], targets: [Int32]? = nil, B: Int, T: Int, positions: [Int32]? = nil,
+                        logits: Bool = true) {
         precondition(B > 0 && T > 0 && T <= config.contextLength, "need 0 < T ≤ contextLength")
         precondition(tokens.count == B * T && (targets?.count ?? B * T) == B * T, "tokens/targets must be B×T")
         precondition(logits || targets == nil, "targets need the logits")
         let V = config.vocabSize
         precondition(tokens.allSatisfy { $0 >= 0 && Int($0) < V }, "token id out of range")
         if let targets { precondition(targets.allSatisfy { $0 >= 0 && Int($0) < V }, "target id out of range") }
+        if let positions {
+            precondition(positions.count == B * T && positions.allSatisfy { $0 >= 0 && Int($0) < config.contextLength },
+                         "positions must be B×T, each below contextLength")
+        }
         let parts = split(B, into: max(1, min(Parallelism.threads, B)))
         if parts != ranges || self.T != T {
             let old = shards
@@ -104,6 +114,7 @@ public final class GPTModel {
         for (k, r) in parts.enumerated() {
             shards[k].tokens.replaceSubrange(0..., with: tokens[(r.lowerBound * T)..<(r.upperBound * T)])
             if let targets { shards[k].targets.replaceSubrange(0..., with: targets[(r.lowerBound * T)..<(r.upperBound * T)]) }
+            shards[k].positions = positions.map { Array($0[(r.lowerBound * T)..<(r.upperBound * T)]) }
         }
         parallelFor(shards.count) { k in
             shards[k].forward(params, layout, withTargets: targets != nil, logits: logits)
@@ -211,6 +222,8 @@ final class Shard {
     let a: Activations
     let ownGrads: FloatBuffer?
     var tokens: [Int32], targets: [Int32]
+    /// Per-document positions of a packed batch, or nil (position t).
+    var positions: [Int32]?
     var dlogprob: [Float]
     /// Which gradients the next backward starts from: (dlogprob, dlogits, dHidden).
     var paths = (logProbs: true, logits: false, hidden: false)
@@ -234,14 +247,15 @@ final class Shard {
         let BT = B * T, a = self.a
         @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
         @inline(__always) func pOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : P + o }
+        let pos = positions.map { Int32Buffer($0) }
         tokens.withUnsafeBufferPointer { tok in
-            encoderForward(a.encoded, tok.baseAddress!, p(lay.wte), p(lay.wpe), B, T, C)
+            encoderForward(a.encoded, tok.baseAddress!, p(lay.wte), p(lay.wpe), B, T, C, positions: pos?.base)
         }
         for l in 0..<L {
             let resIn = l == 0 ? a.encoded : a.res3(l - 1)
             layerNormForward(a.ln1(l), a.ln1Mean(l), a.ln1Rstd(l), resIn, p(lay.ln1w[l]), pOpt(lay.ln1b[l]), BT, C)
             matmulForward(a.qkv(l), a.ln1(l), p(lay.qkvw[l]), pOpt(lay.qkvb[l]), BT, C, 3 * C)
-            attentionForward(a.atty(l), a.att(l), a.qkv(l), B, T, C, NH)
+            attentionForward(a.atty(l), a.att(l), a.qkv(l), B, T, C, NH, positions: pos?.base)
             matmulForward(a.attproj(l), a.atty(l), p(lay.attprojw[l]), pOpt(lay.attprojb[l]), BT, C, C)
             residualForward(a.res2(l), resIn, a.attproj(l), BT * C)
             layerNormForward(a.ln2(l), a.ln2Mean(l), a.ln2Rstd(l), a.res2(l), p(lay.ln2w[l]), pOpt(lay.ln2b[l]), BT, C)
@@ -267,6 +281,7 @@ final class Shard {
         @inline(__always) func p(_ o: Int) -> UnsafeMutablePointer<Float> { P + o }
         @inline(__always) func g(_ o: Int) -> UnsafeMutablePointer<Float> { G + o }
         @inline(__always) func gOpt(_ o: Int) -> UnsafeMutablePointer<Float>? { o < 0 ? nil : G + o }
+        let pos = positions.map { Int32Buffer($0) }
         // dlogits: given (exact-KL terms) and/or from the target log-probs.
         if !paths.logits { a.dlogits.update(repeating: 0, count: BT * V) }
         if paths.logProbs {
@@ -302,13 +317,13 @@ final class Shard {
             a.datty.update(repeating: 0, count: BT * C)
             matmulBackward(a.datty, g(lay.attprojw[l]), gOpt(lay.attprojb[l]), a.dres, a.atty(l), p(lay.attprojw[l]), BT, C, C)
             a.dqkv.update(repeating: 0, count: BT * 3 * C)
-            attentionBackward(a.dqkv, a.scratch, a.datty, a.qkv(l), a.att(l), B, T, C, NH)
+            attentionBackward(a.dqkv, a.scratch, a.datty, a.qkv(l), a.att(l), B, T, C, NH, positions: pos?.base)
             a.dln.update(repeating: 0, count: BT * C)
             matmulBackward(a.dln, g(lay.qkvw[l]), gOpt(lay.qkvb[l]), a.dqkv, a.ln1(l), p(lay.qkvw[l]), BT, C, 3 * C)
             layerNormBackward(a.dres, g(lay.ln1w[l]), gOpt(lay.ln1b[l]), a.dln, resIn, p(lay.ln1w[l]), a.ln1Mean(l), a.ln1Rstd(l), BT, C)
         }
         tokens.withUnsafeBufferPointer { tok in
-            encoderBackward(g(lay.wte), g(lay.wpe), a.dres, tok.baseAddress!, B, T, C)
+            encoderBackward(g(lay.wte), g(lay.wpe), a.dres, tok.baseAddress!, B, T, C, positions: pos?.base)
         }
     }
 }
@@ -388,4 +403,18 @@ final class Activations {
     @inline(__always) func fchGelu(_ l: Int) -> UnsafeMutablePointer<Float> { fchGeluP + l * B * T * 4 * C }
     @inline(__always) func fcproj(_ l: Int) -> UnsafeMutablePointer<Float> { fcprojP + l * B * T * C }
     @inline(__always) func res3(_ l: Int) -> UnsafeMutablePointer<Float> { res3P + l * B * T * C }
+}
+
+/// A copy of an Int32 array at a stable address for the kernels' pointer arguments.
+final class Int32Buffer {
+    let base: UnsafeMutablePointer<Int32>
+    let count: Int
+
+    init(_ values: [Int32]) {
+        count = values.count
+        base = .allocate(capacity: max(1, count))
+        values.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: count) }
+    }
+
+    deinit { base.deallocate() }
 }

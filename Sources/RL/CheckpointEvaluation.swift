@@ -108,6 +108,7 @@ public struct CheckpointEvaluation: Sendable {
         var out: [(String, JSONValue)] = [("problems", .int(g.problems))] + EvalMetrics.json(g, prefix: "")
         if let s = sampled?.summary(family: family, difficulty: difficulty) {
             out += [("mean@k", json(s.accuracy)), ("pass@k", json(s.passAtK)), ("maj@k", json(s.majorityAccuracy))]
+            out.append(("pass@k_curve", .object(Dictionary(uniqueKeysWithValues: s.passCurve.map { (String($0.k), JSONValue.double($0.value)) }))))
             out += EvalMetrics.json(s, prefix: "sampled/").filter { $0.0 != "sampled/pass@1" }
         }
         return out
@@ -159,20 +160,23 @@ public enum EvalTables {
     /// maj@k, the sampled reasoning share and its accuracy of the k sampled ones.
     public static func breakdown(greedy: Evaluation, sampled: Evaluation?, k: Int) -> String {
         var header = ["group", "n", "pass@1"]
-        if sampled != nil { header += ["mean@\(k)", "pass@\(k)", "maj@\(k)", "sampled reasoning", "acc"] }
-        header += ["format", "length", "len ✓", "len ✗", "reasoning", "acc(reasoning)", "acc(direct)", "steps true"]
+        if sampled != nil { header += ["mean@\(k)", "pass@\(k)", "maj@\(k)", "sampled reasoning", "acc", "sampled retry"] }
+        header += ["format", "length", "len ✓", "len ✗", "reasoning", "acc(reasoning)", "acc(direct)", "steps true",
+                   "check", "failed", "retry", "acc(retry)"]
         var rows = [header]
         for (f, d) in greedy.rows {
             guard let g = greedy.summary(family: f, difficulty: d) else { continue }
             let label = f.map { family in d.map { "  \(family.rawValue)/\($0)" } ?? family.rawValue } ?? "all"
             var row = [label, String(g.problems), pct(g.accuracy)]
             if let s = sampled?.summary(family: f, difficulty: d) {
-                row += [pct(s.accuracy), pct(s.passAtK), pct(s.majorityAccuracy), pct(s.reasoningRate), pct(s.reasoningAccuracy)]
+                row += [pct(s.accuracy), pct(s.passAtK), pct(s.majorityAccuracy), pct(s.reasoningRate), pct(s.reasoningAccuracy),
+                        pct(s.retryRate)]
             } else if sampled != nil {
-                row += ["-", "-", "-", "-", "-"]
+                row += ["-", "-", "-", "-", "-", "-"]
             }
             row += [pct(g.formatRate), num(g.meanLength), num(g.meanCorrectLength), num(g.meanWrongLength),
-                    pct(g.reasoningRate), pct(g.reasoningAccuracy), pct(g.directAccuracy), pct(g.stepAccuracy)]
+                    pct(g.reasoningRate), pct(g.reasoningAccuracy), pct(g.directAccuracy), pct(g.stepAccuracy),
+                    pct(g.checkRate), pct(g.failedCheckRate), pct(g.retryRate), pct(g.retriedAccuracy)]
             rows.append(row)
         }
         return render(rows)
@@ -185,7 +189,7 @@ public enum EvalTables {
         let ks = Set(results.compactMap { $0.sampled == nil ? nil : $0.k })
         let kName = ks.count == 1 ? String(ks.first!) : "k"
         var header = ["checkpoint", "step", "n", "pass@1"]
-        if !ks.isEmpty { header += ["mean@\(kName)", "pass@\(kName)", "maj@\(kName)"] }
+        if !ks.isEmpty { header += ["mean@\(kName)", "pass@\(kName)", "maj@\(kName)", "sampled reasoning", "acc"] }
         header += ["format", "length", "len ✓", "len ✗", "steps true"] + families.map(\.rawValue)
         var rows = [header]
         for r in results {
@@ -193,11 +197,29 @@ public enum EvalTables {
             var row = [r.checkpoint, String(r.step), String(g.problems), pct(g.accuracy)]
             if !ks.isEmpty {
                 let s = r.sampled?.overall
-                row += [pct(s?.accuracy), pct(s?.passAtK), pct(s?.majorityAccuracy)]
+                row += [pct(s?.accuracy), pct(s?.passAtK), pct(s?.majorityAccuracy), pct(s?.reasoningRate), pct(s?.reasoningAccuracy)]
             }
             row += [pct(g.formatRate), num(g.meanLength), num(g.meanCorrectLength), num(g.meanWrongLength), pct(g.stepAccuracy)]
             row += families.map { pct(r.greedy.byFamily[$0]?.accuracy) }
             rows.append(row)
+        }
+        return render(rows)
+    }
+
+    /// pass@k against k (1, 2, 4, … k) of the sampled pass: a row per checkpoint and family, and
+    /// all; nil when no checkpoint was sampled more than once.
+    public static func passCurves(_ results: [CheckpointEvaluation]) -> String? {
+        let sampled = results.filter { $0.sampled != nil }
+        guard let ks = sampled.map({ PassAtK.curveKs(upTo: $0.k) }).max(by: { $0.count < $1.count }) else { return nil }
+        var rows = [["checkpoint", "group"] + ks.map { "pass@\($0)" }]
+        for r in sampled {
+            let e = r.sampled!
+            let groups: [(String, EvalSummary?)] = Family.allCases.filter { e.byFamily[$0] != nil }.map { ($0.rawValue, e.byFamily[$0]) }
+                + [("all", e.overall)]
+            for (name, s) in groups {
+                let curve = Dictionary(uniqueKeysWithValues: (s?.passCurve ?? []).map { ($0.k, $0.value) })
+                rows.append([r.checkpoint, name] + ks.map { pct(curve[$0]) })
+            }
         }
         return render(rows)
     }

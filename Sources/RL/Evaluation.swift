@@ -17,11 +17,20 @@ public struct EvalSummary: Sendable {
     public var reasoningCorrect = 0
     public var correctLength = 0
     public var wrongLength = 0
+    /// Rollouts with a check line, with a failed check, and with a retry after a failed check
+    /// (`Reasoning.Marks`); how many of the retried ones were correct.
+    public var checked = 0
+    public var failedCheck = 0
+    public var retried = 0
+    public var retriedCorrect = 0
     /// Problems added with `add(group:)`, the sum of their unbiased pass@k estimates (k = the
     /// group's size) and how many of them the majority answer solves.
     public var problems = 0
     public var passAtKSum = 0.0
     public var majorityCorrect = 0
+    /// k → the sum over problems of the unbiased pass@k, for k = 1, 2, 4, … up to the group size
+    /// and the group size itself: the pass@k curve.
+    public var passCurveSums: [Int: Double] = [:]
 
     public init() {}
 
@@ -31,7 +40,9 @@ public struct EvalSummary: Sendable {
         guard !group.isEmpty else { return }
         for r in group { add(r) }
         problems += 1
-        passAtKSum += PassAtK.estimate(n: group.count, c: group.filter(\.scored.verdict.isCorrect).count, k: group.count)
+        let c = group.filter(\.scored.verdict.isCorrect).count
+        passAtKSum += PassAtK.estimate(n: group.count, c: c, k: group.count)
+        for k in PassAtK.curveKs(upTo: group.count) { passCurveSums[k, default: 0] += PassAtK.estimate(n: group.count, c: c, k: k) }
         if AnswerKey.majority(group)?.correct == true { majorityCorrect += 1 }
     }
 
@@ -45,6 +56,13 @@ public struct EvalSummary: Sendable {
         if r.reasons {
             reasoning += 1
             if r.scored.verdict.isCorrect { reasoningCorrect += 1 }
+        }
+        let m = r.scored.marks
+        if m.hasCheck { checked += 1 }
+        if m.hasFailedCheck { failedCheck += 1 }
+        if m.hasRetry {
+            retried += 1
+            if r.scored.verdict.isCorrect { retriedCorrect += 1 }
         }
     }
 
@@ -63,6 +81,17 @@ public struct EvalSummary: Sendable {
     public var directAccuracy: Double? { Self.ratio(correct - reasoningCorrect, count - reasoning) }
     /// Mean over problems of the unbiased pass@k (k responses each); with k = 1 the accuracy.
     public var passAtK: Double? { problems == 0 ? nil : passAtKSum / Double(problems) }
+    /// Shares of responses with a check, a failed check, a retry after a failed check.
+    public var checkRate: Double? { Self.ratio(checked, count) }
+    public var failedCheckRate: Double? { Self.ratio(failedCheck, count) }
+    public var retryRate: Double? { Self.ratio(retried, count) }
+    /// Accuracy of the responses that retried after a failed check, and of all the others.
+    public var retriedAccuracy: Double? { Self.ratio(retriedCorrect, retried) }
+    public var notRetriedAccuracy: Double? { Self.ratio(correct - retriedCorrect, count - retried) }
+    /// The pass@k curve: k → mean over problems of the unbiased pass@k.
+    public var passCurve: [(k: Int, value: Double)] {
+        problems == 0 ? [] : passCurveSums.keys.sorted().map { ($0, passCurveSums[$0]! / Double(problems)) }
+    }
     /// Fraction of problems whose majority answer is correct.
     public var majorityAccuracy: Double? { Self.ratio(majorityCorrect, problems) }
 }

@@ -15,6 +15,14 @@ public enum PassAtK {
         for i in (n - c + 1)...n { notPassing *= 1 - Double(k) / Double(i) }
         return 1 - notPassing
     }
+
+    /// The k of a pass@k curve from n samples: 1, 2, 4, … below n, and n.
+    public static func curveKs(upTo n: Int) -> [Int] {
+        guard n >= 1 else { return [] }
+        var ks: [Int] = [], k = 1
+        while k < n { ks.append(k); k *= 2 }
+        return ks + [n]
+    }
 }
 
 /// Majority voting over answers compared exactly, by the verifier's own canonical answer key

@@ -5,23 +5,25 @@ import Tasks
 
 /// Everything that decides a pretraining run. The defaults build `checkpoints/base`.
 public struct PretrainParameters: Codable, Equatable, Sendable {
-    /// The model; vocabulary = the tokenizer's (99 ids), context long enough for full solutions.
-    public var model = GPTConfig(vocabSize: 99, contextLength: 320, nLayer: 4, nHead: 4, nEmbd: 128)
+    /// The model; vocabulary = the tokenizer's (99 ids), context long enough for the longest
+    /// repair trace (a 3×2 multiplication done twice, about 550 characters).
+    public var model = GPTConfig(vocabSize: 99, contextLength: 576, nLayer: 4, nHead: 4, nEmbd: 160)
     /// Seeds the initial weights and the corpus.
     public var seed: UInt64 = 1
-    /// Documents per optimisation step (one per row, each starting at position 0 as at sampling).
-    public var documentsPerStep = 48
-    /// Rows per forward/backward: rows are sorted by length first, so each micro-batch pads little.
-    public var microBatchSize = 16
-    /// Optimisation steps: about 0.6 s each on this 2-core machine, so the default run takes
-    /// about 19 minutes (1,500 steps took 888 s).
-    public var steps = 1900
+    /// Documents per optimisation step, packed several to a row (each from position 0, as at
+    /// sampling; see `Batcher`).
+    public var documentsPerStep = 64
+    /// Packed rows per forward/backward.
+    public var microBatchSize = 8
+    /// Optimisation steps: about 0.65 s each on this 2-core machine, so the default run takes
+    /// about 45 minutes.
+    public var steps = 4000
     /// Peak learning rate: small models tolerate nanoGPT's 1e-3 and more.
     public var learningRate: Float = 2e-3
     /// Floor of the cosine decay.
     public var minLearningRate: Float = 2e-4
     /// Linear warm-up steps.
-    public var warmupSteps = 100
+    public var warmupSteps = 200
     /// AdamW settings (decoupled weight decay on matrices, global-norm clipping).
     public var adam = AdamWParameters()
     /// The corpus mix: styles, wrong share, families and difficulties.
@@ -44,39 +46,63 @@ public struct PretrainRecord: Sendable {
     public var elapsed: Double
 }
 
-/// Turns documents into padded batches, one document per row starting at position 0, exactly
-/// as the sampler sees a prompt: BOS text EOS, PAD after. Rows are sorted by length and cut
-/// into micro-batches, each padded only to its own longest row, so little compute goes to PAD.
+/// Packs documents into rows of the context length, several per row, each document numbered
+/// from position 0 and attending only to itself (`GPTModel.forward(positions:)`), so a packed
+/// document trains exactly as it would alone in a row, starting at position 0 as at sampling:
+/// BOS text EOS, its targets the next characters, nothing across a document boundary. Rows are
+/// filled best-fit, longest document first, and cut into micro-batches, each padded only to its
+/// own longest row (PAD with weight 0 fills a row's end).
 struct Batcher {
     let tokenizer: CharTokenizer
     /// Longest row (the context length); longer documents are cut.
     let maxT: Int
 
     struct MicroBatch {
-        var x: [Int32], y: [Int32], mask: [Float]
+        var x: [Int32], y: [Int32], mask: [Float], positions: [Int32]
         var B: Int, T: Int
         var tokens: Int
     }
 
     func microBatches(_ documents: [String], rowsPerMicroBatch: Int) -> [MicroBatch] {
         // Every corpus character is in the tokenizer's vocabulary (a test checks it).
-        let rows = documents.map { doc -> [Int32] in
+        let pieces = documents.map { doc -> [Int32] in
             let ids = [tokenizer.bosID] + ((try? tokenizer.encode(doc)) ?? []) + [tokenizer.eosID]
             return ids.prefix(maxT + 1).map(Int32.init)
         }
-        let order = rows.indices.sorted { (rows[$0].count, $0) < (rows[$1].count, $1) }
-        return stride(from: 0, to: order.count, by: rowsPerMicroBatch).map { start in
-            let members = order[start..<min(order.count, start + rowsPerMicroBatch)].map { rows[$0] }
-            let T = members.map { $0.count - 1 }.max()!
-            var b = MicroBatch(x: [], y: [], mask: [], B: members.count, T: T, tokens: 0)
+        // Best fit, longest first: each piece goes into the fullest row it still fits.
+        var rows: [[Int]] = [], free: [Int] = []
+        for i in pieces.indices.sorted(by: { (pieces[$0].count, $1) > (pieces[$1].count, $0) }) {
+            let need = pieces[i].count - 1
+            var best: Int?
+            for r in rows.indices where free[r] >= need && (best == nil || free[r] < free[best!]) { best = r }
+            if let best {
+                rows[best].append(i)
+                free[best] -= need
+            } else {
+                rows.append([i])
+                free.append(maxT - need)
+            }
+        }
+        return stride(from: 0, to: rows.count, by: rowsPerMicroBatch).map { start in
+            let members = rows[start..<min(rows.count, start + rowsPerMicroBatch)]
+            let T = members.map { $0.reduce(0) { $0 + pieces[$1].count - 1 } }.max()!
+            var b = MicroBatch(x: [], y: [], mask: [], positions: [], B: members.count, T: T, tokens: 0)
             for row in members {
-                for t in 0..<T {
-                    let inside = t + 1 < row.count
-                    b.x.append(t < row.count ? row[t] : Int32(tokenizer.padID))
-                    b.y.append(inside ? row[t + 1] : Int32(tokenizer.padID))
-                    b.mask.append(inside ? 1 : 0)
+                var used = 0
+                for i in row {
+                    let piece = pieces[i]
+                    for t in 0..<(piece.count - 1) {
+                        b.x.append(piece[t]); b.y.append(piece[t + 1]); b.mask.append(1)
+                        b.positions.append(Int32(t))
+                    }
+                    used += piece.count - 1
+                    b.tokens += piece.count - 1
                 }
-                b.tokens += row.count - 1
+                // The row's end: PAD, weight 0, numbered as a document of its own.
+                for t in 0..<(T - used) {
+                    b.x.append(Int32(tokenizer.padID)); b.y.append(Int32(tokenizer.padID)); b.mask.append(0)
+                    b.positions.append(Int32(t))
+                }
             }
             return b
         }
@@ -104,7 +130,7 @@ public enum Pretraining {
         func heldoutLoss() -> Float {
             var total = 0.0, tokens = 0
             for b in evalBatches {
-                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T)
+                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T, positions: b.positions)
                 total += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
                 tokens += b.tokens
             }
@@ -123,7 +149,7 @@ public enum Pretraining {
             model.zeroGrad()
             var lossSum = 0.0
             for b in batches {
-                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T)
+                model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T, positions: b.positions)
                 lossSum += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
                 model.backward(dLogProbs: b.mask.map { -$0 / Float(tokens) })
             }

@@ -40,6 +40,8 @@ public struct RunReport {
     public var evals: [JSONValue]
     /// Traces of the earliest and the latest steps with saved traces (one entry when equal).
     public var traces: [(step: Int, traces: [Trace])]
+    /// Objects of a `lab eval --samples K --json` file: their pass@k curves are charted.
+    public var passCurves: [JSONValue] = []
 
     public init(path: String, configText: String?, metrics: [JSONValue], evals: [JSONValue], traces: [(step: Int, traces: [Trace])]) {
         self.path = path; self.configText = configText; self.metrics = metrics; self.evals = evals; self.traces = traces
@@ -104,6 +106,11 @@ public struct RunReport {
                       source: .metrics, series: [("completions/mean_length", "all"), ("length/correct_mean", "correct"),
                                                  ("length/wrong_mean", "wrong")],
                       axis: .count, yLabel: "characters"),
+            ChartSpec(id: "retries", title: "Checks and retries",
+                      caption: "Shares of the sampled responses with a check line, a failed check, and a retry after a failed check (wait, redo), and the accuracy of the retried ones: R1-Zero's aha, counted.",
+                      source: .metrics, series: [("reasoning/check_rate", "check"), ("reasoning/failed_check_rate", "failed check"),
+                                                 ("reasoning/retry_rate", "retry"), ("reasoning/retried_accuracy", "acc(retried)")],
+                      axis: .fraction, yLabel: "share"),
             ChartSpec(id: "kl", title: "KL to the base model",
                       caption: "k3 estimate per token; logged only when β > 0.",
                       source: .metrics, series: [("kl", "kl")], axis: .count, yLabel: "nats"),
@@ -277,7 +284,21 @@ public struct RunReport {
             }
             h += "</div>\n</figure>\n"
         }
-        h += "</div>\n<h2>Sampled traces</h2>\n"
+        h += "</div>\n"
+        if !passCharts.isEmpty {
+            h += "<h2>pass@k against k</h2>\n<p class=\"caption\">From the eval file: the unbiased pass@k of k samples per held-out problem. "
+                + "A trained model above its base at k = 1 but not at large k sharpens what the base could already do; above it at large k, it solves problems the base could not.</p>\n<div class=\"charts\">\n"
+            for c in passCharts {
+                h += "<figure id=\"chart-\(c.id)\">\n<figcaption><b>\(TracePainter.escape(c.title))</b></figcaption>\n" + passSVG(c)
+                    + "\n<div class=\"legend\">"
+                for (i, s) in c.series.enumerated() {
+                    h += "<span><i style=\"background:\(Self.colour(i, s.label))\"></i>\(TracePainter.escape(s.label))</span>"
+                }
+                h += "</div>\n</figure>\n"
+            }
+            h += "</div>\n"
+        }
+        h += "<h2>Sampled traces</h2>\n"
         if traces.isEmpty { h += "<p class=\"nodata\">No traces saved in samples/.</p>\n" }
         let painter = TracePainter(.html)
         for (n, set) in traces.enumerated() {
@@ -318,11 +339,38 @@ public struct RunReport {
     """
 
     /// Ids of the charts, for `standaloneSVG(chart:)`.
-    public var chartIDs: [String] { charts.map(\.id) }
+    public var chartIDs: [String] { charts.map(\.id) + passCharts.map(\.id) }
+
+    // MARK: - pass@k against k
+
+    /// One chart per group (all, then each family) of pass@k against log₂ k, a line per
+    /// checkpoint of the eval file.
+    var passCharts: [(id: String, title: String, series: [(label: String, points: [(step: Int, value: Double?)])])] {
+        guard !passCurves.isEmpty else { return [] }
+        func curve(_ e: JSONValue, _ family: String?) -> [(step: Int, value: Double?)] {
+            let row = family.map { e["by_family"]?[$0] } ?? e
+            guard case let .object(c)? = row?["pass@k_curve"] else { return [] }
+            return c.compactMap { k, v in Int(k).map { (Int(log2(Double($0)).rounded()), v.doubleValue) } }.sorted { $0.step < $1.step }
+        }
+        let families = Family.allCases.map(\.rawValue).filter { f in passCurves.contains { !curve($0, f).isEmpty } }
+        return ([nil] + families).map { f in
+            (id: "pass-at-k-" + (f ?? "all"), title: "pass@k against k: " + (f ?? "all problems"),
+             series: passCurves.enumerated().map { i, e in (e["checkpoint"]?.stringValue ?? "checkpoint \(i + 1)", curve(e, f)) })
+        }
+    }
+
+    func passSVG(_ c: (id: String, title: String, series: [(label: String, points: [(step: Int, value: Double?)])])) -> String {
+        Self.plot(id: c.id, title: c.title, series: c.series, axis: .fraction, xLabel: "log₂ k (k = 1, 2, 4, … samples)",
+                  yLabel: "pass@k", empty: "no pass@k curve in the eval file")
+    }
 
     /// One chart as a standalone SVG file with its title, legend and styles (for a README, which
     /// shows SVG images but not inline HTML); nil for an unknown id.
     public func standaloneSVG(chart id: String) -> String? {
+        if let c = passCharts.first(where: { $0.id == id }) {
+            return Self.standalone(title: c.title, chart: passSVG(c),
+                                   legend: c.series.enumerated().map { (Self.colour($0.offset, $0.element.label), $0.element.label) })
+        }
         guard let chart = charts.first(where: { $0.id == id }) else { return nil }
         let records = chart.source == .eval ? evals : metrics
         let legend = chart.series.enumerated().filter { Self.points(records, $0.element.key).contains { $0.value != nil } }
@@ -362,7 +410,7 @@ public struct RunReport {
     pre { background: #fafafa; border: 1px solid #eee; padding: 8px 10px; overflow-x: auto; font-size: 12.5px; }
     pre.trace { white-space: pre-wrap; }
     .heading { font-weight: bold; } .label, .dim { color: #888; }
-    .claim-true { color: #1a7f37; } .claim-false { color: #cf222e; font-weight: bold; }
+    .claim-true { color: #1a7f37; } .claim-false { color: #cf222e; font-weight: bold; } .retry { color: #0969da; font-weight: bold; }
     .correct { color: #1a7f37; font-weight: bold; } .wrong { color: #cf222e; font-weight: bold; }
     .malformed { color: #b35900; font-weight: bold; } .missing { color: #8250df; font-weight: bold; }
     .nodata { color: #999; } .footer { color: #999; font-size: 12px; margin-top: 32px; }

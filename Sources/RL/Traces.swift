@@ -147,7 +147,7 @@ public struct ResponsePart: Equatable, Sendable {
 public struct TracePainter: Sendable {
     public enum Mode: Sendable { case plain, ansi, html }
     public enum Role: String, Sendable {
-        case text, heading, label, dim, trueClaim = "claim-true", falseClaim = "claim-false"
+        case text, heading, label, dim, trueClaim = "claim-true", falseClaim = "claim-false", retry
         case correct, wrong, malformed, missing
     }
 
@@ -173,6 +173,7 @@ public struct TracePainter: Sendable {
             case .label, .dim: code = "2"
             case .trueClaim: code = "32"
             case .falseClaim: code = "1;31"
+            case .retry: code = "1;36"
             case .correct: code = "1;32"
             case .wrong: code = "1;31"
             case .malformed: code = "1;33"
@@ -278,6 +279,9 @@ public enum TraceText {
         let parts = t.components.map { "\($0.name) \(number($0.value))" }.joined(separator: ", ")
         var facts = ["reward \(number(t.reward))" + (parts.isEmpty ? "" : " (\(parts))")]
         if t.steps.checked > 0 { facts.append("\(t.steps.correct)/\(t.steps.checked) claims true") }
+        let marks = Reasoning.marks(in: t.think)
+        if marks.hasRetry { facts.append("failed check, retried ↻") } else if marks.hasFailedCheck { facts.append("failed check, no retry") }
+        else if marks.hasCheck { facts.append("check passed") }
         facts.append("\(t.length) characters" + (t.truncated ? ", truncated" : ""))
         if let a = t.advantage { facts.append("advantage " + (a >= 0 ? "+" : "") + String(format: "%.2f", a)) }
         return s + painter(" · " + facts.joined(separator: " · "), .text)
@@ -285,15 +289,22 @@ public enum TraceText {
 
     /// The think text with each claim painted by truth and followed by ✓ or ✗ (so the marks
     /// read without colour too).
+    /// A retry after a failed check (`wait, redo`) is painted and marked ↻.
     static func markClaims(_ text: String, _ painter: TracePainter) -> String {
         let bytes = Array(text.utf8)
+        let retries = Reasoning.marks(in: text).hasRetry
+        func plain(_ s: String) -> String {
+            guard retries, s.contains(Reasoning.retry) else { return painter(s, .text) }
+            return s.components(separatedBy: Reasoning.retry).map { painter($0, .text) }
+                .joined(separator: painter("↻ " + Reasoning.retry, .retry))
+        }
         var out = "", at = 0
         for claim in StepChecker.claims(in: text) {
-            out += painter(String(decoding: bytes[at..<claim.utf8Range.lowerBound], as: UTF8.self), .text)
+            out += plain(String(decoding: bytes[at..<claim.utf8Range.lowerBound], as: UTF8.self))
             out += painter(claim.text + (claim.isTrue ? " ✓" : " ✗"), claim.isTrue ? .trueClaim : .falseClaim)
             at = claim.utf8Range.upperBound
         }
-        return out + painter(String(decoding: bytes[at...], as: UTF8.self), .text)
+        return out + plain(String(decoding: bytes[at...], as: UTF8.self))
     }
 
     /// A labelled row; continuation lines are indented to the text column.

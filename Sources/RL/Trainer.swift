@@ -98,6 +98,21 @@ public final class Trainer {
         evalSlice = heldout.spread(t.evalProblems)
     }
 
+    /// The random-reward control: each response's accuracy reward becomes a Bernoulli draw with
+    /// probability `rewards.random`, from a stream seeded by (seed, step, response), so it carries
+    /// no information about the answer. Logged accuracy still comes from the verifier.
+    func randomizeRewards(_ rollouts: inout [[Rollout]], step: Int) {
+        for i in rollouts.indices {
+            for j in rollouts[i].indices {
+                var rng = SeededRandom(seed: t.seed, derive: 0x52_414E_444F_4D, UInt64(step), UInt64(i * t.groupSize + j))  // "RANDOM"
+                let hit = rng.chance(t.rewards.random)
+                var parts = rollouts[i][j].scored.reward.components.filter { $0.name != "accuracy" }
+                parts.insert(("random", hit ? t.rewards.accuracy : 0), at: 0)
+                rollouts[i][j].scored.reward = Reward(components: parts)
+            }
+        }
+    }
+
     // MARK: Loop
 
     /// Trains until `config.training.steps` or until `shouldStop()` (checked after every step),
@@ -120,9 +135,10 @@ public final class Trainer {
         // Sample: P prompts, G responses each, from π_old at the sampling temperature.
         let problems = (0..<t.promptsPerStep).map { _ in stream.next() }
         let sampling = SamplingParameters(temperature: t.temperature, topP: t.topP, maxNewTokens: t.maxResponseLength)
-        let rollouts = try policy.rollouts(problems, samplesEach: t.groupSize, sampling: sampling, seed: t.seed,
+        var rollouts = try policy.rollouts(problems, samplesEach: t.groupSize, sampling: sampling, seed: t.seed,
                                            stream: UInt64(s), batch: t.batchSize)
         let (sampleTime, scoreTime) = policy.lastTimings
+        if t.rewards.random > 0 { randomizeRewards(&rollouts, step: s) }
         // Score → the algorithm's update.
         let rewards = rollouts.map { $0.map(\.scored.reward.total) }
         let batch = RolloutBatch(groups: rollouts.map { $0.map { Trajectory(prompt: $0.promptTokens, response: $0.responseTokens, truncated: $0.truncated) } },
@@ -233,6 +249,11 @@ struct StepMetrics {
         members += update.metrics
         members += [
             ("step_accuracy", v(summary.stepAccuracy)),
+            ("reasoning/check_rate", v(summary.checkRate)),
+            ("reasoning/failed_check_rate", v(summary.failedCheckRate)),
+            ("reasoning/retry_rate", v(summary.retryRate)),
+            ("reasoning/retried_accuracy", v(summary.retriedAccuracy)),
+            ("reasoning/not_retried_accuracy", v(summary.notRetriedAccuracy)),
             ("tokens_per_s", .double((Double(tokens) / max(sampleTime + scoreTime + trainTime, 1e-9)).rounded())),
             ("time/sample_s", .double(sampleTime)),
             ("time/score_s", .double(scoreTime)),
@@ -266,6 +287,9 @@ enum EvalMetrics {
             (prefix + "length/wrong_mean", v(s.meanWrongLength)), (prefix + "reasoning_rate", v(s.reasoningRate)),
             (prefix + "reasoning_accuracy", v(s.reasoningAccuracy)), (prefix + "direct_accuracy", v(s.directAccuracy)),
             (prefix + "step_accuracy", v(s.stepAccuracy)),
+            (prefix + "check_rate", v(s.checkRate)), (prefix + "failed_check_rate", v(s.failedCheckRate)),
+            (prefix + "retry_rate", v(s.retryRate)), (prefix + "retried_accuracy", v(s.retriedAccuracy)),
+            (prefix + "not_retried_accuracy", v(s.notRetriedAccuracy)),
         ]
     }
 }

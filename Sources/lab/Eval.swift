@@ -99,6 +99,10 @@ struct Eval: ParsableCommand {
             if detail { print("") }
             print(EvalTables.acrossCheckpoints(results))
         }
+        if p.samples > 1, let curves = EvalTables.passCurves(results) {
+            print("\npass@k against k (\(p.samples) samples per problem, unbiased estimator):")
+            print(curves)
+        }
         if let json {
             try AtomicFile.write(CheckpointEvaluation.jsonArray(results), to: json)
             progress.say("wrote \(json)")

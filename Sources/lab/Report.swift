@@ -24,6 +24,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Traces shown from each of the earliest and the latest step with saved traces.")
     var traces = ReportParameters().tracesPerStep
 
+    @Option(help: "A `lab eval --samples K --json` file: chart its pass@k against k, per family, a line per checkpoint.")
+    var eval: String?
+
     @Option(help: "Also write every chart as a standalone SVG file (title, legend, styles) into this directory, e.g. for a README.")
     var svg: String?
 
@@ -33,8 +36,18 @@ struct ReportCommand: ParsableCommand {
         var p = ReportParameters()
         p.tracesPerStep = traces
         do { try p.validate() } catch { throw ValidationError("\(error)") }
-        let report = try CLIError.runInput({ () throws(InputFileError) in try RunReport.load(RunDirectory(runDirectory), parameters: p) },
+        var report = try CLIError.runInput({ () throws(InputFileError) in try RunReport.load(RunDirectory(runDirectory), parameters: p) },
                                            hint: "lab report reads the run directory lab train --out wrote (metrics.jsonl, eval.jsonl, samples/)")
+        if let eval {
+            guard let text = try? String(contentsOfFile: eval, encoding: .utf8) else {
+                throw CLIError(message: "cannot read \(eval)", hint: "--eval takes the file lab eval --json wrote")
+            }
+            guard case let .array(objects)? = try? JSONValue.parse(text), objects.contains(where: { $0["pass@k_curve"] != nil }) else {
+                throw CLIError(message: "\(eval): expected the JSON array lab eval --json writes, with pass@k_curve (from --samples 2 or more)",
+                               hint: "lab eval CHECKPOINT --samples 64 --json FILE")
+            }
+            report.passCurves = objects
+        }
         let path = out ?? runDirectory + "/report.html"
         try AtomicFile.write(report.html, to: path)
         print("wrote \(path)")

@@ -51,6 +51,8 @@ struct Train: ParsableCommand {
     @Option(help: "AdamW weight decay.") var weightDecay: Float?
     @Option(help: "Gradient-norm clip.") var gradClip: Float?
     @Option(help: "Weight of the accuracy reward (0: format-only control).") var accuracyWeight: Double?
+    @Option(help: "Random-reward control: replace the accuracy reward by a seeded Bernoulli draw with this probability, independent of the answer (0: off).")
+    var randomReward: Double?
     @Option(help: "Weight of the format reward.") var formatWeight: Double?
     @Option(help: "Weight of the step reward (fraction of true claims).") var stepWeight: Double?
     @Option(help: "Curriculum, e.g. add:1-6,mul:1-3,countdown:3-4 (weights with @: mul:1-3@2).") var families: String?
@@ -106,7 +108,7 @@ struct Train: ParsableCommand {
         add("--schedule", "schedule", schedule?.rawValue); add("--warmup", "warmupSteps", warmup)
         add("--weight-decay", "weightDecay", weightDecay.map { Double($0) }); add("--grad-clip", "gradClip", gradClip.map { Double($0) })
         add("--accuracy-weight", "rewards.accuracy", accuracyWeight); add("--format-weight", "rewards.format", formatWeight)
-        add("--step-weight", "rewards.steps", stepWeight)
+        add("--step-weight", "rewards.steps", stepWeight); add("--random-reward", "rewards.random", randomReward)
         if let families {
             let c: Curriculum
             do { c = try Curriculum(spec: families) } catch { throw ValidationError("--families: \(error)") }

@@ -227,3 +227,36 @@ func backwardFromLogitsAndHiddenMatchesNumericGradient(fromLogProbs: Bool, fromL
     FlatVector.copy(a, to: b)
     #expect(b.array == [1, 2, 3] && c.array == [3, -0.5, 6])
 }
+
+/// Packing: documents in one row with per-document positions compute what each computes alone
+/// in its own row (log-probs, and the gradient of the same weighted loss), so pretraining can pack
+/// without changing what the model learns from a document.
+@Test func packedDocumentsComputeWhatTheyComputeAlone() throws {
+    let config = GPTConfig(vocabSize: 11, contextLength: 12, nLayer: 2, nHead: 2, nEmbd: 8)
+    let model = try scrambledModel(config, seed: 8)
+    var rng = GPTRandom(seed: 9)
+    let lengths = [5, 4, 3]  // one row of 12 positions: three documents
+    let docs = lengths.map { n in (0..<n).map { _ in Int32(rng.int(below: config.vocabSize)) } }
+    let targets = lengths.map { n in (0..<n).map { _ in Int32(rng.int(below: config.vocabSize)) } }
+    let weights = lengths.map { n in (0..<n).map { _ in rng.normalFloat() } }
+    var aloneLogProbs: [Float] = []
+    var aloneGrads = [Float](repeating: 0, count: model.layout.count)
+    for i in docs.indices {
+        model.forward(tokens: docs[i], targets: targets[i], B: 1, T: lengths[i])
+        aloneLogProbs += model.logProbs
+        model.zeroGrad()
+        model.backward(dLogProbs: weights[i])
+        for (k, g) in model.grads.array.enumerated() { aloneGrads[k] += g }
+    }
+    let positions = lengths.flatMap { n in (0..<n).map(Int32.init) }
+    model.forward(tokens: docs.flatMap { $0 }, targets: targets.flatMap { $0 }, B: 1, T: 12, positions: positions)
+    let packed = model.logProbs
+    model.zeroGrad()
+    model.backward(dLogProbs: weights.flatMap { $0 })
+    for (a, b) in zip(packed, aloneLogProbs) { #expect(abs(a - b) <= 1e-5 * max(1, abs(b)), "\(a) vs \(b)") }
+    let scale = aloneGrads.map(abs).max()!
+    for (a, b) in zip(model.grads.array, aloneGrads) { #expect(abs(a - b) <= 1e-5 * scale, "\(a) vs \(b)") }
+    // Without positions the same row is one document: later documents see earlier ones.
+    model.forward(tokens: docs.flatMap { $0 }, targets: targets.flatMap { $0 }, B: 1, T: 12)
+    #expect(zip(model.logProbs.suffix(7), aloneLogProbs.suffix(7)).contains { abs($0 - $1) > 1e-3 })
+}

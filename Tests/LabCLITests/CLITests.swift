@@ -47,14 +47,14 @@ struct CLITests {
     }
 
     @Test func generateIsByteIdenticalForTheSameArguments() throws {
-        let args = ["problems", "generate", "--family", "mul", "--difficulty", "3", "--count", "100", "--seed", "7"]
+        let args = ["problems", "generate", "--family", "mul", "--difficulty", "5", "--count", "100", "--seed", "7"]
         let a = try lab(args), b = try lab(args)
         #expect(a.status == 0)
         #expect(a.stdout == b.stdout)
         let lines = a.stdout.split(separator: "\n")
         #expect(lines.count == 100)
-        #expect(lines[0].hasPrefix(#"{"id": "mul-3x"#))
-        let other = try lab(["problems", "generate", "--family", "mul", "--difficulty", "3", "--count", "100", "--seed", "8"])
+        #expect(lines[0].hasPrefix(#"{"id": "mul-3x2-"#))
+        let other = try lab(["problems", "generate", "--family", "mul", "--difficulty", "5", "--count", "100", "--seed", "8"])
         #expect(other.stdout != a.stdout)
         let path = tempPath("mul.jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -63,9 +63,9 @@ struct CLITests {
     }
 
     @Test func generateRejectsADifficultyOutsideTheFamily() throws {
-        let r = try lab(["problems", "generate", "--family", "mul", "--difficulty", "21"])
+        let r = try lab(["problems", "generate", "--family", "mul", "--difficulty", "211"])
         #expect(r.status != 0)
-        #expect(r.stderr.contains("--difficulty 21") && r.stderr.contains("1...20"))
+        #expect(r.stderr.contains("--difficulty 211") && r.stderr.contains("1...210"))
     }
 
     @Test func statsSummarisesAndNamesABadLine() throws {

@@ -45,7 +45,11 @@ struct EvalCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("group") && $0.contains("pass@1") && $0.contains("mean@3") && $0.contains("maj@3") })
-        #expect(lines.contains { $0.hasPrefix("  mul/2") } && lines.last?.hasPrefix("all") == true)
+        #expect(lines.contains { $0.hasPrefix("  mul/2") } && lines.contains { $0.hasPrefix("all ") })
+        // The pass@k table closes the output: k = 1, 2 and 3 for each family and all.
+        let table = try #require(lines.firstIndex { $0.hasPrefix("pass@k against k") })
+        #expect(lines[table + 1].contains("pass@1") && lines[table + 1].contains("pass@2") && lines[table + 1].contains("pass@3"))
+        #expect(lines.last?.contains(" all ") == true)
         #expect(r.stderr.contains("problems/s"))
         let results = try #require(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)).arrayValue)
         #expect(results.count == 1)
@@ -56,6 +60,13 @@ struct EvalCLITests {
         }
         #expect(v["mean_length"]?.doubleValue != nil)
         #expect(v["by_family"]?["add"]?["pass@1"] != nil && v["by_family"]?["mul"]?["maj@k"] != nil)
+        // The pass@k curve: k = 1, 2, 3, non-decreasing, pass@1 the sampled accuracy (mean@k).
+        let curve = try #require(v["pass@k_curve"])
+        let values = try ["1", "2", "3"].map { try #require(curve[$0]?.doubleValue) }
+        #expect(values == values.sorted() && abs(values[0] - v["mean@k"]!.doubleValue!) < 1e-12 && abs(values[2] - v["pass@k"]!.doubleValue!) < 1e-12)
+        for key in ["check_rate", "failed_check_rate", "retry_rate", "sampled/retry_rate"] {
+            #expect(v[key]?.doubleValue.map { (0...1).contains($0) } == true, "\(key)")
+        }
     }
 
     @Test func aRunDirectoryGivesARowPerCheckpointInStepOrder() throws {
@@ -187,7 +198,7 @@ struct ReportCLITests {
         let r = try lab(["report", t.run])
         #expect(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: t.run + "/report.html", encoding: .utf8)
-        #expect(html.hasPrefix("<!DOCTYPE html>") && html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 8)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.components(separatedBy: "<svg class=\"chart\"").count - 1 == 9)
         #expect(html.contains("<pre class=\"trace\">"))
         let out = t.dir + "/elsewhere.html"
         #expect(try lab(["report", t.run, "--out", out]).status == 0)
@@ -237,7 +248,7 @@ struct ReportCLITests {
         #expect(missing.status != 0 && missing.stderr.contains("chart entropy has 1 series with data but draws 0"), "\(missing.stderr)")
         // A chart that is not there at all.
         let gone = try check(html.replacingOccurrences(of: "<svg class=\"chart\" data-chart=\"entropy\"", with: "<svg data-chart=\"entropy\""))
-        #expect(gone.status != 0 && gone.stderr.contains("7 charts rendered, expected 8"))
+        #expect(gone.status != 0 && gone.stderr.contains("8 charts rendered, expected 9"))
     }
 
     @Test func anEmptyRunDirectoryIsAnError() throws {

@@ -257,8 +257,13 @@ struct RunConfigTests {
         try AtomicFile.write(Self.legacyConfig, to: path)
         let c = try RunConfig.load(path)
         #expect(c.base == "checkpoints/base" && c.algorithm == .grpo(GRPOParameters()))
+        // Every value as the file wrote it, where today's defaults differ.
         var t = TrainingParameters()
         t.steps = 120
+        t.maxResponseLength = 300
+        t.evalProblems = 300
+        t.curriculum = Curriculum(entries: [.init(family: .add, difficulties: 2...4), .init(family: .sub, difficulties: 2...4),
+                                            .init(family: .mul, difficulties: 2...2)])
         #expect(c.training == t)
     }
 

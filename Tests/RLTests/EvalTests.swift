@@ -117,6 +117,32 @@ struct EvalSummaryTests {
         #expect(e.rows.map { "\($0.family?.rawValue ?? "all")/\($0.difficulty ?? 0)" } == ["mul/0", "mul/2", "mul/3", "div/0", "div/1", "all/0"])
     }
 
+    /// The pass@k curve over k = 1, 2, 4 of the three groups (2, 0 and 2 correct of 4), each point
+    /// the mean over problems of 1 − C(n−c, k)/C(n, k), and the curve's ends mean@k and pass@k.
+    @Test func passCurveIsTheBinomialDefinitionAtEachK() {
+        let e = Evaluation(groups)
+        #expect(PassAtK.curveKs(upTo: 4) == [1, 2, 4] && PassAtK.curveKs(upTo: 64) == [1, 2, 4, 8, 16, 32, 64]
+                && PassAtK.curveKs(upTo: 6) == [1, 2, 4, 6] && PassAtK.curveKs(upTo: 1) == [1])
+        let curve = e.overall.passCurve
+        #expect(curve.map(\.k) == [1, 2, 4])
+        for (k, value) in curve {
+            let expected = [2, 0, 2].map { c in 1 - binomial(4 - c, k) / binomial(4, k) }.reduce(0, +) / 3
+            #expect(abs(value - expected) < 1e-12, "k \(k)")
+        }
+        #expect(abs(curve[0].value - e.overall.accuracy!) < 1e-12 && abs(curve[2].value - e.overall.passAtK!) < 1e-12)
+    }
+
+    /// Retries are counted from the scorer's marks: a failed check then `wait, redo`.
+    @Test func retriesAreCountedWithTheirAccuracy() {
+        let retried = "<think>so 37\ncheck 37-1=36 wrong\nwait, redo\nso 36\ncheck 36-1=35 ok</think><answer>36</answer>"
+        let failed = "<think>so 37\ncheck 37-1=36 wrong</think><answer>37</answer>"
+        let plain = "<think>so 36\ncheck 36-1=35 ok</think><answer>36</answer>"
+        var s = EvalSummary()
+        for text in [retried, failed, plain, answer("36")] { s.add(rollout(mulProblem, text)) }
+        #expect(s.checkRate == 0.75 && s.failedCheckRate == 0.5 && s.retryRate == 0.25)
+        #expect(s.retriedAccuracy == 1 && abs(s.notRetriedAccuracy! - 2.0 / 3) < 1e-12)
+    }
+
     @Test func withOneResponseEachTheEstimatesAreTheAccuracy() {
         let e = Evaluation(groups.map { [$0[0]] })
         #expect(e.overall.passAtK == e.overall.accuracy && e.overall.majorityAccuracy == e.overall.accuracy)

@@ -28,28 +28,45 @@ struct PretrainingTests {
         }
     }
 
-    @Test func everyRowIsOneDocumentFromPositionZeroPaddedOnlyToItsMicroBatch() throws {
+    /// Packing: every document lands whole in one row, numbered from position 0 with BOS first and
+    /// EOS as its last target; no target crosses a document; rows fill best-fit; PAD (weight 0)
+    /// only at a row's end; the tokens counted are exactly the documents'.
+    @Test func documentsArePackedWholeFromPositionZeroWithNothingAcrossThem() throws {
         let tokenizer = try CharTokenizer()
         let docs = ["User: 1+2\nAssistant: <think></think><answer>3</answer>",
                     "User: 2*3\nAssistant: <think>2*3=6</think><answer>6</answer>",
-                    "User: 12*3\nAssistant: <think>2*3=6\n1*3=3\n12*3=36</think><answer>36</answer>"]
-        let batches = Batcher(tokenizer: tokenizer, maxT: 200).microBatches(docs, rowsPerMicroBatch: 2)
-        #expect(batches.map(\.B) == [2, 1])
-        // Sorted by length: the two shorter documents share a micro-batch.
-        #expect(batches[0].T == docs[1].count + 1 && batches[1].T == docs[2].count + 1)
+                    "User: 12*3\nAssistant: <think>2*3=6\n1*3=3\n12*3=36</think><answer>36</answer>",
+                    "User: 7-2\nAssistant: <think></think><answer>5</answer>"]
+        let maxT = 120
+        let batches = Batcher(tokenizer: tokenizer, maxT: maxT).microBatches(docs, rowsPerMicroBatch: 2)
         #expect(batches.reduce(0) { $0 + $1.tokens } == docs.reduce(0) { $0 + $1.count + 1 })
+        var found: [String] = []
         for b in batches {
+            #expect(b.T <= maxT)
             for row in 0..<b.B {
-                #expect(b.x[row * b.T] == Int32(tokenizer.bosID))
-                #expect(Array(b.x[(row * b.T + 1)..<(row * b.T + b.T)]) == Array(b.y[(row * b.T)..<(row * b.T + b.T - 1)]))
+                let r = (row * b.T)..<((row + 1) * b.T)
+                let (x, y, m, pos) = (Array(b.x[r]), Array(b.y[r]), Array(b.mask[r]), Array(b.positions[r]))
+                // Documents: runs starting at position 0 whose first input is BOS.
+                var t = 0
+                while t < b.T {
+                    var end = t + 1
+                    while end < b.T && pos[end] != 0 { end += 1 }
+                    #expect(pos[t..<end] == ArraySlice((0..<Int32(end - t)).map { $0 }))
+                    if m[t] == 1 {
+                        #expect(x[t] == Int32(tokenizer.bosID) && y[end - 1] == Int32(tokenizer.eosID))
+                        #expect(Array(x[(t + 1)..<end]) == Array(y[t..<(end - 1)]))
+                        #expect(m[t..<end].allSatisfy { $0 == 1 })
+                        found.append(try tokenizer.decode(x[(t + 1)..<end].map(Int.init)))
+                    } else {
+                        #expect(end == b.T && x[t..<end].allSatisfy { $0 == Int32(tokenizer.padID) }, "PAD only at the end")
+                    }
+                    t = end
+                }
             }
         }
-        let first = batches[0]
-        let text = try tokenizer.decode(first.x[1..<first.T].map(Int.init).filter { $0 != tokenizer.padID })
-        #expect(text == docs[0])
-        // The shorter row's padding is masked out; its EOS target is not.
-        #expect(first.mask[0..<first.T].reduce(0, +) == Float(docs[0].count + 1))
-        #expect(first.y[docs[0].count] == Int32(tokenizer.eosID))
+        #expect(found.sorted() == docs.sorted())
+        // 76 + 60 + 55 + 55 = 246 tokens need three rows of 120; best fit uses three (76 | 60 + 55 | 55).
+        #expect(batches.reduce(0) { $0 + $1.B } == 3)
     }
 
     @Test func pretrainingLowersHeldOutLossAndIsReproducible() throws {

@@ -2,63 +2,95 @@
 // Shapes: B batch, T time, C channels, NH heads, hs = C/NH head size.
 // qkv (B,T,3C) holds Q | K | V along channels, each split into NH heads of hs.
 
+// MARK: - Documents in a row
+
+/// The documents of row `b`: maximal runs whose position starts at 0 (a row packed with several
+/// documents, each numbered from 0), or the whole row when `positions` is nil.
+@inline(__always)
+func documentSpans(_ positions: UnsafePointer<Int32>?, _ b: Int, _ T: Int) -> [Range<Int>] {
+    guard let positions else { return [0..<T] }
+    let row = positions + b * T
+    var spans: [Range<Int>] = []
+    var start = 0
+    for t in 1..<max(1, T) where row[t] == 0 {
+        spans.append(start..<t)
+        start = t
+    }
+    spans.append(start..<T)
+    return spans
+}
+
 // MARK: - Forward
 
 /// out (B,T,C) = softmax(Q Kᵀ/√hs, causal) V per head; saves att (B,NH,T,T) (post-softmax, 0 above
-/// the diagonal) for backward.
+/// the diagonal) for backward. With `positions` (B,T), a row holds several documents, each starting
+/// at position 0, and a position attends only within its own document (a block-diagonal causal
+/// mask): each block is computed on its own, so a packed document costs what it would alone.
+/// Entries of att outside the blocks are not written.
 public func attentionForward(_ out: UnsafeMutablePointer<Float>, _ att: UnsafeMutablePointer<Float>,
-                             _ qkv: UnsafePointer<Float>, _ B: Int, _ T: Int, _ C: Int, _ NH: Int) {
+                             _ qkv: UnsafePointer<Float>, _ B: Int, _ T: Int, _ C: Int, _ NH: Int,
+                             positions: UnsafePointer<Int32>? = nil) {
     let hs = C / NH, C3 = 3 * C
     let scale = 1 / Float(hs).squareRoot()
     for b in 0..<B {
+        let spans = documentSpans(positions, b, T)
         for h in 0..<NH {
-            let q = qkv + b * T * C3 + h * hs
-            let k = q + C, v = q + 2 * C
-            let a = att + (b * NH + h) * T * T
-            // (T,T) = scale · Q (T,hs) · Kᵀ; the upper triangle is computed and then masked.
-            gemm(.no, .yes, T, T, hs, scale, q, C3, k, C3, 0, a, T)
-            for t in 0..<T {
-                let row = a + t * T
-                let inv = 1 / vexpShiftSum(row, vmax(row, t + 1), t + 1)
-                for j in 0...t { row[j] *= inv }
-                for j in (t + 1)..<T { row[j] = 0 }
+            for span in spans {
+                let s = span.lowerBound, n = span.count
+                let q = qkv + (b * T + s) * C3 + h * hs
+                let k = q + C, v = q + 2 * C
+                let a = att + (b * NH + h) * T * T + s * T + s
+                // (n,n) = scale · Q (n,hs) · Kᵀ; the upper triangle is computed and then masked.
+                gemm(.no, .yes, n, n, hs, scale, q, C3, k, C3, 0, a, T)
+                for t in 0..<n {
+                    let row = a + t * T
+                    let inv = 1 / vexpShiftSum(row, vmax(row, t + 1), t + 1)
+                    for j in 0...t { row[j] *= inv }
+                    for j in (t + 1)..<n { row[j] = 0 }
+                }
+                // (n,hs) = att (n,n) · V (n,hs), written into this head's slice of out.
+                gemm(.no, .no, n, hs, n, 1, a, T, v, C3, 0, out + (b * T + s) * C + h * hs, C)
             }
-            // (T,hs) = att (T,T) · V (T,hs), written into this head's slice of out.
-            gemm(.no, .no, T, hs, T, 1, a, T, v, C3, 0, out + b * T * C + h * hs, C)
         }
     }
 }
 
 // MARK: - Backward
 
-/// Accumulates dqkv (B,T,3C) from dout (B,T,C). `scratch` holds T×T floats.
+/// Accumulates dqkv (B,T,3C) from dout (B,T,C). `scratch` holds T×T floats. `positions` as in
+/// `attentionForward`.
 public func attentionBackward(_ dqkv: UnsafeMutablePointer<Float>, _ scratch: UnsafeMutablePointer<Float>,
                               _ dout: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>,
-                              _ att: UnsafePointer<Float>, _ B: Int, _ T: Int, _ C: Int, _ NH: Int) {
+                              _ att: UnsafePointer<Float>, _ B: Int, _ T: Int, _ C: Int, _ NH: Int,
+                              positions: UnsafePointer<Int32>? = nil) {
     let hs = C / NH, C3 = 3 * C
     let scale = 1 / Float(hs).squareRoot()
     for b in 0..<B {
+        let spans = documentSpans(positions, b, T)
         for h in 0..<NH {
-            let q = qkv + b * T * C3 + h * hs
-            let k = q + C, v = q + 2 * C
-            let dq = dqkv + b * T * C3 + h * hs
-            let dk = dq + C, dv = dq + 2 * C
-            let a = att + (b * NH + h) * T * T
-            let d = dout + b * T * C + h * hs
-            // datt (T,T) = dout (T,hs) · Vᵀ
-            gemm(.no, .yes, T, T, hs, 1, d, C, v, C3, 0, scratch, T)
-            // dV (T,hs) += attᵀ · dout
-            gemm(.yes, .no, T, hs, T, 1, a, T, d, C, 1, dv, C3)
-            // softmax backward in place: dpre = att ⊙ (datt − Σ att·datt), times the score scale.
-            for t in 0..<T {
-                let ar = a + t * T, dr = scratch + t * T
-                let d = dot(ar, dr, t + 1)
-                for j in 0...t { dr[j] = ar[j] * (dr[j] - d) * scale }
-                for j in (t + 1)..<T { dr[j] = 0 }
+            for span in spans {
+                let s = span.lowerBound, n = span.count
+                let q = qkv + (b * T + s) * C3 + h * hs
+                let k = q + C, v = q + 2 * C
+                let dq = dqkv + (b * T + s) * C3 + h * hs
+                let dk = dq + C, dv = dq + 2 * C
+                let a = att + (b * NH + h) * T * T + s * T + s
+                let d = dout + (b * T + s) * C + h * hs
+                // datt (n,n) = dout (n,hs) · Vᵀ
+                gemm(.no, .yes, n, n, hs, 1, d, C, v, C3, 0, scratch, n)
+                // dV (n,hs) += attᵀ · dout
+                gemm(.yes, .no, n, hs, n, 1, a, T, d, C, 1, dv, C3)
+                // softmax backward in place: dpre = att ⊙ (datt − Σ att·datt), times the score scale.
+                for t in 0..<n {
+                    let ar = a + t * T, dr = scratch + t * n
+                    let d = dot(ar, dr, t + 1)
+                    for j in 0...t { dr[j] = ar[j] * (dr[j] - d) * scale }
+                    for j in (t + 1)..<n { dr[j] = 0 }
+                }
+                // dQ (n,hs) += dpre · K ; dK (n,hs) += dpreᵀ · Q
+                gemm(.no, .no, n, hs, n, 1, scratch, n, k, C3, 1, dq, C3)
+                gemm(.yes, .no, n, hs, n, 1, scratch, n, q, C3, 1, dk, C3)
             }
-            // dQ (T,hs) += dpre · K ; dK (T,hs) += dpreᵀ · Q
-            gemm(.no, .no, T, hs, T, 1, scratch, T, k, C3, 1, dq, C3)
-            gemm(.yes, .no, T, hs, T, 1, scratch, T, q, C3, 1, dk, C3)
         }
     }
 }

@@ -30,7 +30,9 @@ public struct TrainingParameters: Codable, Equatable, Sendable {
     /// G: responses per prompt; the group that group-relative baselines are relative to.
     public var groupSize = 8
     /// Most generated tokens (characters) per response; longer ones are cut and counted truncated.
-    public var maxResponseLength = 300
+    /// Enough for the longest repair trace (a 3×2 product worked twice, about 520 characters)
+    /// inside the base model's 576-character context.
+    public var maxResponseLength = 520
     /// Sampling temperature of π_old (R1-Zero samples at 1).
     public var temperature: Float = 1
     /// Nucleus sampling threshold (1: off).
@@ -56,7 +58,7 @@ public struct TrainingParameters: Codable, Equatable, Sendable {
     /// Greedy held-out evaluation every this many steps (and at steps 0 and last); 0: never.
     public var evalEvery = 10
     /// Size of the fixed held-out slice evaluated (spread evenly over the families).
-    public var evalProblems = 300
+    public var evalProblems = 350
     /// Save sampled traces every this many steps.
     public var samplesEvery = 10
     /// Save a checkpoint every this many steps (and at the end).
@@ -88,6 +90,8 @@ public struct TrainingParameters: Codable, Equatable, Sendable {
                                 ("steps", "--step-weight", rewards.steps)] as [(String, String?, Double)] {
             try E.check(w.isFinite, flag: flag, field: "rewards.\(name)", "must be a finite number", got: w)
         }
+        try E.check(rewards.random >= 0 && rewards.random <= 1, flag: "--random-reward", field: "rewards.random",
+                    "must be a probability in [0, 1] (0: off)", got: rewards.random)
         try E.check(evalEvery >= 0, flag: "--eval-every", field: "evalEvery", "must be 0 (never) or more", got: evalEvery)
         try E.check(evalEvery == 0 || evalProblems >= 1, field: "evalProblems", "must be at least 1 when evaluating", got: evalProblems)
         try E.check(samplesEvery >= 0, flag: "--samples-every", field: "samplesEvery", "must be 0 (never) or more", got: samplesEvery)
