@@ -25,6 +25,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Problems file.")
     var problems = HeldoutSet.defaultPath
 
+    @Option(help: "Only the first N problems of each family in the file (the held-out file cycles through difficulties, so a prefix keeps the spread).")
+    var perFamily: Int?
+
     @Option(help: "k: responses sampled per problem for mean@k, pass@k and maj@k (1: greedy pass@1 only).")
     var samples = 1
 
@@ -44,6 +47,7 @@ struct Eval: ParsableCommand {
     var detail = false
 
     func validate() throws {
+        if let perFamily, perFamily < 1 { throw ValidationError("--per-family must be at least 1, not \(perFamily)") }
         if (sampling.temperature != nil || sampling.topP != nil) && samples == 1 {
             throw ValidationError("--temperature sets the temperature of the --samples k pass; add --samples k with k > 1 "
                                   + "(greedy pass@1 takes no temperature)")
@@ -65,7 +69,14 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let p = try parameters()
-        let set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
+        var set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
+        if let perFamily {
+            var taken: [Family: Int] = [:]
+            set = set.filter { p in
+                taken[p.family, default: 0] += 1
+                return taken[p.family]! <= perFamily
+            }
+        }
         guard !set.isEmpty else {
             throw CLIError(message: "\(problems): no problems", hint: "expected one JSON problem per line; see README \"Problem format\"")
         }

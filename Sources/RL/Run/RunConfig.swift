@@ -19,8 +19,9 @@ public enum ScheduleKind: String, Codable, Sendable, CaseIterable {
 /// The parameters every algorithm shares: the budget, the sampling, the schedule, the rewards,
 /// the curriculum and the cadences. `lab train` maps flags and `--config FILE.json` onto it.
 public struct TrainingParameters: Codable, Equatable, Sendable {
-    /// Optimisation steps; each samples a fresh batch of P × G responses.
-    public var steps = 120
+    /// Optimisation steps; each samples a fresh batch of P × G responses. 190 fit the default run
+    /// in 20 minutes on this 2-core machine.
+    public var steps = 190
     /// Seeds the problem stream and every rollout (each from (seed, step, problem, sample)).
     public var seed: UInt64 = 1
     /// P: prompts per step (TRL: per_device_train_batch_size / num_generations). 32 × 8 halves
