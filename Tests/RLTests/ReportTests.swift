@@ -15,7 +15,7 @@ struct ReportTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lab-report-\(UUID().uuidString)").path
         var metrics = ""
         for s in 1...4 {
-            metrics += #"{"step": \#(s), "reward": \#(0.1 * Double(s)), "accuracy": \#(0.05 * Double(s)), "format_rate": 0.5, "completions/mean_length": \#(40 + 10 * s), "length/correct_mean": \#(s == 2 ? "null" : "60"), "length/wrong_mean": 40, "completions/clipped_ratio": 0.1, "frac_reward_zero_std": 0.5, "kl": null, "entropy": 1.2, "reasoning/check_rate": 0.5, "reasoning/retry_rate": \#(0.02 * Double(s))}"# + "\n"
+            metrics += #"{"step": \#(s), "reward": \#(0.1 * Double(s)), "accuracy": \#(0.05 * Double(s)), "format_rate": 0.5, "completions/mean_length": \#(40 + 10 * s), "length/correct_mean": \#(s == 2 ? "null" : "60"), "length/wrong_mean": 40, "completions/clipped_ratio": 0.1, "frac_reward_zero_std": 0.5, "kl": null, "entropy": 1.2, "reasoning/check_rate": 0.5, "reasoning/retry_rate": \#(0.02 * Double(s)), "reasoning/retried_accuracy": 0.5, "reasoning/not_retried_accuracy": 0.6}"# + "\n"
         }
         try AtomicFile.write(metrics, to: dir + "/metrics.jsonl")
         try AtomicFile.write(#"{"step": 0, "pass@1": 0.1, "mul/pass@1": 0.2, "mean_length": 40}"# + "\n"
@@ -33,7 +33,7 @@ struct ReportTests {
         let dir = try makeRun()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let html = try RunReport.load(RunDirectory(dir)).html
-        let ids = ["heldout-accuracy", "heldout-length", "reward", "train-length", "retries", "kl", "entropy", "truncation", "zero-variance"]
+        let ids = ["heldout-accuracy", "heldout-length", "reward", "train-length", "retries", "retry-accuracy", "kl", "entropy", "truncation", "zero-variance"]
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == ids.count)
         for id in ids {
             let chart = try #require(html.components(separatedBy: "data-chart=\"\(id)\"").dropFirst().first?.components(separatedBy: "</svg>").first)
@@ -106,7 +106,7 @@ struct ReportTests {
         let dir = try makeRun()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let report = try RunReport.load(RunDirectory(dir))
-        #expect(report.chartIDs.count == 9 && report.standaloneSVG(chart: "no-such-chart") == nil)
+        #expect(report.chartIDs.count == 10 && report.standaloneSVG(chart: "no-such-chart") == nil)
         let svg = try #require(report.standaloneSVG(chart: "heldout-accuracy"))
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.contains("<style>") && svg.contains("Held-out accuracy (greedy pass@1)"))
