@@ -135,6 +135,7 @@ public enum Checkpoint {
         for t in model.layout.tensors {
             guard let got = tensors[t.name] else { throw .missingTensor(path: modelPath, tensor: t.name) }
             guard got.shape == t.shape else { throw .shapeMismatch(path: modelPath, tensor: t.name, expected: t.shape, actual: got.shape) }
+            if let bad = got.values.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(path: modelPath, tensor: t.name, index: bad) }
             got.values.withUnsafeBufferPointer { (model.params.base + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         if let extra = tensors.keys.sorted().first(where: { model.layout.tensor(named: $0) == nil }) {
@@ -148,6 +149,7 @@ public enum Checkpoint {
             for (name, buf) in [("m", a.m), ("v", a.v)] {
                 guard let t = ts[name] else { throw .missingTensor(path: optPath, tensor: name) }
                 guard t.shape == [buf.count] else { throw .shapeMismatch(path: optPath, tensor: name, expected: [buf.count], actual: t.shape) }
+                if let bad = t.values.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(path: optPath, tensor: name, index: bad) }
                 t.values.withUnsafeBufferPointer { buf.base.update(from: $0.baseAddress!, count: buf.count) }
             }
             guard let s = md["step"].flatMap({ Int($0) }) else { throw .corruptHeader(path: optPath, reason: "__metadata__.step missing") }

@@ -50,6 +50,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case configMismatch(path: String, expected: GPTConfig, actual: GPTConfig)
     case vocabularyMismatch(path: String, expected: String, actual: String)
     case invalidMeta(path: String, reason: String)
+    /// A tensor holds NaN or an infinity: the weights are damaged (or training diverged).
+    case nonFinite(path: String, tensor: String, index: Int)
 
     public var description: String {
         switch self {
@@ -67,6 +69,7 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .vocabularyMismatch(let p, let e, let a):
             return "\(p): vocabulary \(String(reflecting: a)) does not match expected \(String(reflecting: e))"
         case .invalidMeta(let p, let r): return "\(p): invalid meta.json: \(r)"
+        case .nonFinite(let p, let t, let i): return "\(p): tensor \(t) holds a value that is not finite (NaN or infinite) at index \(i)"
         }
     }
 }

@@ -36,7 +36,8 @@ public enum JSONLines {
             throw InputFileError(path: path, message: "is not UTF-8 text")
         }
         var out: [(Int, Substring)] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        // "\r\n" is one Character in Swift: a file with CRLF line ends splits on it as on "\n".
+        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
         where !line.allSatisfy(\.isWhitespace) {
             out.append((i + 1, line))
         }

@@ -5,7 +5,8 @@ import GPT
 import RL
 import Tasks
 
-/// Set by SIGINT; the trainer checks it after every step, saves and exits.
+/// Set by SIGINT (Ctrl-C) or SIGTERM (what `kill` and job schedulers send); the trainer checks
+/// it after every step, saves and exits.
 nonisolated(unsafe) var interruptRequested = false
 
 struct Train: ParsableCommand {
@@ -188,7 +189,15 @@ struct Train: ParsableCommand {
         } catch {
             throw CLIError(message: "\(error)", hint: "lab train --help lists the options; README \"Training\" explains them")
         }
+        // A parent may have started us with these signals blocked (the mask is inherited: test
+        // runners and some job runners do), which would leave the handlers deaf.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        sigaddset(&stops, SIGINT)
+        sigaddset(&stops, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stops, nil)
         signal(SIGINT) { _ in interruptRequested = true }
+        signal(SIGTERM) { _ in interruptRequested = true }
         do {
             try trainer.train(shouldStop: { interruptRequested }) { say($0) }
         } catch let e as TrainingError {

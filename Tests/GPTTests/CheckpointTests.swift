@@ -106,6 +106,14 @@ let damageCases: [DamageCase] = [
         let i = l.firstIndex { $0.name == "h.0.attn.c_proj.weight" }!
         l[i].shape = [4, 16]
     } }, matches: { if case .shapeMismatch(_, "h.0.attn.c_proj.weight", [8, 8], [4, 16]) = $0 { return true }; return false }),
+    DamageCase(name: "a NaN weight", damage: { dir in try reencode(dir) { l in
+        let i = l.firstIndex { $0.name == "h.0.ln_1.weight" }!
+        l[i].values[3] = .nan
+    } }, matches: { if case .nonFinite(_, "h.0.ln_1.weight", 3) = $0 { return true }; return false }),
+    DamageCase(name: "an infinite weight", damage: { dir in try reencode(dir) { l in
+        let i = l.firstIndex { $0.name == "wte.weight" }!
+        l[i].values[0] = -.infinity
+    } }, matches: { if case .nonFinite(_, "wte.weight", 0) = $0 { return true }; return false }),
     DamageCase(name: "unexpected tensor", damage: { dir in try reencode(dir) { $0.append(NamedTensor(name: "lm_head.weight", shape: [1], values: [0])) } },
                matches: { if case .unexpectedTensor(_, "lm_head.weight") = $0 { return true }; return false }),
     DamageCase(name: "config mismatch", damage: { _ in },

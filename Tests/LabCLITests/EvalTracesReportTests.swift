@@ -324,3 +324,39 @@ struct BenchCLITests {
         #expect(try lab(["bench", "--parts", "algo-sac"]).stderr.contains("unknown part algo-sac"))
     }
 }
+
+struct SignalTests {
+    /// SIGTERM, what `kill` and job schedulers send, stops a run as Ctrl-C does: the step in
+    /// progress finishes, a checkpoint is saved, and the exit is clean.
+    @Test func sigtermSavesACheckpointAndExitsCleanly() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let p = Process()
+        p.executableURL = labBinary
+        p.arguments = ["train", "--base", t.base, "--out", t.run, "--heldout", t.problems, "--steps", "100000",
+                       "--prompts-per-step", "2", "--group-size", "2", "--max-length", "16", "--eval-every", "0",
+                       "--samples-every", "0", "--save-every", "0"]
+        // Output to a file, not a pipe: nobody reads it while the run goes, and a full pipe would
+        // block the run.
+        let log = t.dir + "/train.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        defer { try? handle.close() }
+        (p.standardOutput, p.standardError) = (handle, handle)
+        try p.run()
+        // Wait for a few steps to be logged, then send SIGTERM.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let lines = (try? String(contentsOfFile: t.run + "/metrics.jsonl", encoding: .utf8))?.split(separator: "\n").count ?? 0
+            if lines >= 3 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(text)")
+        let stopped = try #require(text.split(separator: "\n").first { $0.hasPrefix("stopped at step ") })
+        let step = try #require(Int(stopped.dropFirst("stopped at step ".count).prefix { $0.isNumber }))
+        #expect(step >= 3 && FileManager.default.fileExists(atPath: t.run + String(format: "/step_%06d/model.safetensors", step)))
+    }
+}

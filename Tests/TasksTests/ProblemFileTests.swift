@@ -53,6 +53,15 @@ struct ProblemFileTests {
         }
     }
 
+    /// A file written with CRLF line ends reads as the same problems, numbered by line.
+    @Test func crlfLineEndsReadLikeLF() throws {
+        let problems = Family.add.problems(difficulty: 2, count: 3, seed: 4)
+        let crlf = try temporaryFile(problems.map { $0.jsonLine + "\r\n" }.joined() + "\r\n")
+        #expect(try JSONLines.readProblems(crlf) == problems)
+        let bad = try temporaryFile(problems[0].jsonLine + "\r\n{\"id\": 1}\r\n")
+        #expect { try JSONLines.readProblems(bad) } throws: { "\($0)".contains("\(bad):2") }
+    }
+
     @Test func missingFileIsAClearError() {
         #expect(throws: InputFileError.self) { try JSONLines.readProblems("/nonexistent/problems.jsonl") }
     }
