@@ -280,25 +280,17 @@ public struct RunReport {
         h += "<h2>Curves</h2>\n<div class=\"charts\">\n"
         for chart in charts {
             let drawn = chart.series.filter { s in Self.points(chart.source == .eval ? evals : metrics, s.key).contains { $0.value != nil } }
-            h += "<figure id=\"chart-\(chart.id)\">\n<figcaption><b>\(TracePainter.escape(chart.title))</b> "
-                + "<span class=\"caption\">\(TracePainter.escape(chart.caption)) (\(chart.source.rawValue))</span></figcaption>\n"
-            h += svg(chart) + "\n<div class=\"legend\">"
-            for (i, s) in chart.series.enumerated() where drawn.contains(where: { $0.key == s.key }) {
-                h += "<span><i style=\"background:\(Self.colour(i, s.label))\"></i>\(TracePainter.escape(s.label))</span>"
-            }
-            h += "</div>\n</figure>\n"
+            h += Self.figure(id: chart.id, title: chart.title, caption: "\(chart.caption) (\(chart.source.rawValue))", svg: svg(chart),
+                             legend: chart.series.enumerated().filter { s in drawn.contains { $0.key == s.element.key } }
+                                 .map { (Self.colour($0.offset, $0.element.label), $0.element.label) })
         }
         h += "</div>\n"
         if !passCharts.isEmpty {
             h += "<h2>pass@k against k</h2>\n<p class=\"caption\">From the eval file: the unbiased pass@k of k samples per held-out problem. "
                 + "A trained model above its base at k = 1 but not at large k sharpens what the base could already do; above it at large k, it solves problems the base could not.</p>\n<div class=\"charts\">\n"
             for c in passCharts {
-                h += "<figure id=\"chart-\(c.id)\">\n<figcaption><b>\(TracePainter.escape(c.title))</b></figcaption>\n" + passSVG(c)
-                    + "\n<div class=\"legend\">"
-                for (i, s) in c.series.enumerated() {
-                    h += "<span><i style=\"background:\(Self.colour(i, s.label))\"></i>\(TracePainter.escape(s.label))</span>"
-                }
-                h += "</div>\n</figure>\n"
+                h += Self.figure(id: c.id, title: c.title, caption: nil, svg: passSVG(c),
+                                 legend: c.series.enumerated().map { (Self.colour($0.offset, $0.element.label), $0.element.label) })
             }
             h += "</div>\n"
         }
@@ -341,6 +333,15 @@ public struct RunReport {
     svg .grid { stroke: #eee; } svg .axis, svg .tickmark { stroke: #888; } svg .frame { fill: none; stroke: #eee; }
     svg .tick { font-size: 11px; fill: #555; } svg .axis-label { font-size: 12px; fill: #333; } svg .nodata { fill: #999; font-size: 13px; }
     """
+
+    /// One chart of the page: its title and caption, the SVG and a legend of (colour, label).
+    static func figure(id: String, title: String, caption: String?, svg: String, legend: [(colour: String, label: String)]) -> String {
+        var h = "<figure id=\"chart-\(id)\">\n<figcaption><b>\(TracePainter.escape(title))</b>"
+            + (caption.map { " <span class=\"caption\">\(TracePainter.escape($0))</span>" } ?? "") + "</figcaption>\n"
+        h += svg + "\n<div class=\"legend\">"
+        for (colour, label) in legend { h += "<span><i style=\"background:\(colour)\"></i>\(TracePainter.escape(label))</span>" }
+        return h + "</div>\n</figure>\n"
+    }
 
     /// Ids of the charts, for `standaloneSVG(chart:)`.
     public var chartIDs: [String] { charts.map(\.id) + passCharts.map(\.id) }
