@@ -27,6 +27,12 @@ struct Verify: ParsableCommand {
     @Option(help: "Output file (default: standard output).")
     var out: String?
 
+    func validate() throws {
+        for (flag, w) in [("--accuracy-weight", accuracyWeight), ("--format-weight", formatWeight), ("--step-weight", stepWeight)] {
+            guard w.isFinite else { throw ValidationError("\(flag) must be a finite number; got \(w)") }
+        }
+    }
+
     func run() throws {
         let scorer = Scorer(weights: RewardWeights(accuracy: accuracyWeight, format: formatWeight, steps: stepWeight))
         let hint = "each line is one JSON object {\"problem\": a problem object, \"response\": a string}; in the problem, "

@@ -114,6 +114,16 @@ struct CLITests {
         #expect(verdicts[0]["reward"]?.doubleValue == 1.6)
     }
 
+    /// A weight that is not a finite number is refused by name, before any line is read (it would
+    /// write "reward": null).
+    @Test(arguments: ["--format-weight", "--accuracy-weight", "--step-weight"])
+    func verifyRefusesNonFiniteWeights(flag: String) throws {
+        for value in ["nan", "inf"] {
+            let r = try lab(["verify", flag, value], stdin: "")
+            #expect(r.status != 0 && r.stderr.contains("\(flag) must be a finite number"), "\(flag) \(value): \(r.stderr)")
+        }
+    }
+
     @Test func verifyNamesTheBadLine() throws {
         let r = try lab(["verify"], stdin: #"{"problem": {"id": "m"}, "response": "x"}"# + "\n")
         #expect(r.status != 0)
