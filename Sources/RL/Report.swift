@@ -350,7 +350,12 @@ public struct RunReport {
 
     /// One chart per group (all, then each family) of pass@k against log₂ k, a line per
     /// checkpoint of the eval file.
-    var passCharts: [(id: String, title: String, series: [(label: String, points: [(step: Int, value: Double?)])])] {
+    struct PassChart {
+        var id: String, title: String
+        var series: [(label: String, points: [(step: Int, value: Double?)])]
+    }
+
+    var passCharts: [PassChart] {
         guard !passCurves.isEmpty else { return [] }
         func curve(_ e: JSONValue, _ family: String?) -> [(step: Int, value: Double?)] {
             let row = family.map { e["by_family"]?[$0] } ?? e
@@ -359,12 +364,12 @@ public struct RunReport {
         }
         let families = Family.allCases.map(\.rawValue).filter { f in passCurves.contains { !curve($0, f).isEmpty } }
         return ([nil] + families).map { f in
-            (id: "pass-at-k-" + (f ?? "all"), title: "pass@k against k: " + (f ?? "all problems"),
-             series: passCurves.enumerated().map { i, e in (e["checkpoint"]?.stringValue ?? "checkpoint \(i + 1)", curve(e, f)) })
+            PassChart(id: "pass-at-k-" + (f ?? "all"), title: "pass@k against k: " + (f ?? "all problems"),
+                      series: passCurves.enumerated().map { i, e in (e["checkpoint"]?.stringValue ?? "checkpoint \(i + 1)", curve(e, f)) })
         }
     }
 
-    func passSVG(_ c: (id: String, title: String, series: [(label: String, points: [(step: Int, value: Double?)])])) -> String {
+    func passSVG(_ c: PassChart) -> String {
         Self.plot(id: c.id, title: c.title, series: c.series, axis: .fraction, xLabel: "log₂ k (k = 1, 2, 4, … samples)",
                   yLabel: "pass@k", empty: "no pass@k curve in the eval file")
     }

@@ -23,19 +23,15 @@ enum AddFamily: FamilyGenerator {
     /// Column addition, then the check: the sum minus b, column by column, must give a back.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
         let (a, b) = try operands(p, "+")
-        let w = max(a.count, b.count)
-        let (lines, sum) = Steps.columnAdd(a, b, slip: slip)
-        let v = max(sum.count, b.count)
-        var out = [Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w)] + lines + ["so \(sum)"]
+        let (lines, sum) = Steps.writtenAdd(a, b, slip: slip)
+        let out = lines + ["so \(sum)"]
         if Rational(sum)! < Rational(b)! {
             // Only after a slip: the sum came out below b, so subtracting back goes negative.
-            let (backLines, back) = Steps.columnSub(b, sum)
-            return out + [Steps.pad(b, to: v) + "-" + Steps.pad(sum, to: v)] + backLines
-                + [Steps.verdict("\(sum)-\(b)=-\(back)", false)]
+            let (backLines, back) = Steps.writtenSub(b, sum)
+            return out + backLines + [Steps.verdict("\(sum)-\(b)=-\(back)", false)]
         }
-        let (backLines, back) = Steps.columnSub(sum, b)
-        out += [Steps.pad(sum, to: v) + "-" + Steps.pad(b, to: v)] + backLines
-        return out + [Steps.verdict("\(sum)-\(b)=\(back)", Rational(back) == Rational(a))]
+        let (backLines, back) = Steps.writtenSub(sum, b)
+        return out + backLines + [Steps.verdict("\(sum)-\(b)=\(back)", Rational(back) == Rational(a))]
     }
 
     /// A column of `Steps.columnAdd`: two digits and a carry.

@@ -79,21 +79,9 @@ enum FracFamily: FamilyGenerator {
         switch op {
         case "+", "-":
             let a = product(p, s), b = product(r, q)
-            let w = max(a.count, b.count)
-            if op == "+" {
-                lines.append(Steps.pad(a, to: w) + "+" + Steps.pad(b, to: w))
-                let (l, v) = Steps.columnAdd(a, b)
-                lines += l
-                num = v
-            } else {
-                negative = Rational(a)! < Rational(b)!
-                let (big, small) = negative ? (b, a) : (a, b)
-                if negative { lines.append("\(a)-\(b)=-(\(b)-\(a))") }
-                lines.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
-                let (l, v) = Steps.columnSub(big, small)
-                lines += l
-                num = v
-            }
+            let l: [String]
+            if op == "+" { (l, num) = Steps.writtenAdd(a, b) } else { (l, num, negative) = Steps.writtenDifference(a, b) }
+            lines += l
         case "*":
             num = product(p, r)
         default:

@@ -52,19 +52,15 @@ enum LinearFamily: FamilyGenerator {
         var lines = ["\(a)x=\(moved)"]
         let (x, y) = (c, -b)
         let (mx, my) = (String(abs(x)), String(abs(y)))
-        let w = max(mx.count, my.count)
         var magnitude: String, negative: Bool
         if (x >= 0) == (y >= 0) || x == 0 {
-            lines.append(Steps.pad(mx, to: w) + "+" + Steps.pad(my, to: w))
-            let (l, v) = Steps.columnAdd(mx, my)
+            let (l, v) = Steps.writtenAdd(mx, my)
             lines += l
             magnitude = v
             negative = x < 0 || (x == 0 && y < 0)
         } else {
             let yBigger = abs(y) > abs(x)
-            let (big, small) = yBigger ? (my, mx) : (mx, my)
-            lines.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
-            let (l, v) = Steps.columnSub(big, small)
+            let (l, v) = yBigger ? Steps.writtenSub(my, mx) : Steps.writtenSub(mx, my)
             lines += l
             magnitude = v
             negative = yBigger ? y < 0 : x < 0

@@ -56,8 +56,7 @@ enum MulFamily: FamilyGenerator {
         out.append("\(ra.root)*\(rb.root)=\(both)")
         let rboth = Steps.digitRoot(String(both))
         out += rboth.lines + rp.lines
-        let expected = rboth.root, got = rp.root
-        out.append("\(Reasoning.check) nines \(expected) vs \(got) " + (expected == got ? Reasoning.pass : Reasoning.fail))
+        out.append(Steps.verdict("nines \(rboth.root) vs \(rp.root)", rboth.root == rp.root))
         return out
     }
 }

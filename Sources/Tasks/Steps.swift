@@ -62,6 +62,31 @@ enum Steps {
         return (lines, string(fromLE: out))
     }
 
+    /// `columnAdd` as a solution writes it: first the layout line, both numbers zero-padded to one
+    /// width (`02776+17350`), then the columns.
+    static func writtenAdd(_ a: String, _ b: String, slip: Slip? = nil) -> (lines: [String], sum: String) {
+        let w = max(a.count, b.count)
+        let (lines, sum) = columnAdd(a, b, slip: slip)
+        return ([pad(a, to: w) + "+" + pad(b, to: w)] + lines, sum)
+    }
+
+    /// `columnSub` as a solution writes it: the layout line `big-small`, zero-padded to one width,
+    /// then the columns.
+    static func writtenSub(_ big: String, _ small: String, slip: Slip? = nil) -> (lines: [String], difference: String) {
+        let w = max(big.count, small.count)
+        let (lines, d) = columnSub(big, small, slip: slip)
+        return ([pad(big, to: w) + "-" + pad(small, to: w)] + lines, d)
+    }
+
+    /// a − b for non-negative a and b, written: when b is larger, first `a-b=-(b-a)`, then the
+    /// larger minus the smaller. Returns the lines, the difference's magnitude and its sign.
+    static func writtenDifference(_ a: String, _ b: String, slip: Slip? = nil) -> (lines: [String], magnitude: String, negative: Bool) {
+        let negative = Rational(a)! < Rational(b)!
+        let (big, small) = negative ? (b, a) : (a, b)
+        let (lines, d) = writtenSub(big, small, slip: slip)
+        return ((negative ? ["\(a)-\(b)=-(\(b)-\(a))"] : []) + lines, d, negative)
+    }
+
     /// a × one digit (+ a carry into the units, as a division check adds its remainder): lines
     /// `d*x+c=ss`, units first.
     static func digitProduct(_ a: String, _ digit: Int, carryIn: Int = 0, slip: Slip? = nil) -> (lines: [String], product: String) {
@@ -91,9 +116,7 @@ enum Steps {
                 continue
             }
             out.append("row \(row)")
-            let w = max(s.count, row.count)
-            out.append(pad(s, to: w) + "+" + pad(row, to: w))
-            let (addLines, total) = columnAdd(s, row, slip: slip)
+            let (addLines, total) = writtenAdd(s, row, slip: slip)
             out += addLines
             sum = total
         }

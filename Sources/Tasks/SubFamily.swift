@@ -33,20 +33,10 @@ enum SubFamily: FamilyGenerator {
     /// the smaller, column by column, must give the larger back.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
         let (a, b) = try AddFamily.operands(p, "-")
-        let negative = Rational(a)! < Rational(b)!
+        let (lines, d, negative) = Steps.writtenDifference(a, b, slip: slip)
         let (big, small) = negative ? (b, a) : (a, b)
-        let (lines, d) = Steps.columnSub(big, small, slip: slip)
-        let w = max(a.count, b.count)
-        var out: [String] = []
-        if negative { out.append("\(a)-\(b)=-(\(b)-\(a))") }
-        out.append(Steps.pad(big, to: w) + "-" + Steps.pad(small, to: w))
-        out += lines
-        out.append("so \(negative ? "-" + d : d)")
-        let (backLines, back) = Steps.columnAdd(d, small)
-        let v = max(d.count, small.count)
-        out.append(Steps.pad(d, to: v) + "+" + Steps.pad(small, to: v))
-        out += backLines
-        out.append(Steps.verdict("\(d)+\(small)=\(back)", Rational(back) == Rational(big)))
-        return out
+        let (backLines, back) = Steps.writtenAdd(d, small)
+        return lines + ["so \(negative ? "-" + d : d)"] + backLines
+            + [Steps.verdict("\(d)+\(small)=\(back)", Rational(back) == Rational(big))]
     }
 }

@@ -70,13 +70,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         let p = try parameters()
         var set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
-        if let perFamily {
-            var taken: [Family: Int] = [:]
-            set = set.filter { p in
-                taken[p.family, default: 0] += 1
-                return taken[p.family]! <= perFamily
-            }
-        }
+        if let perFamily { set = set.spread(perFamily * Set(set.map(\.family)).count) }
         guard !set.isEmpty else {
             throw CLIError(message: "\(problems): no problems", hint: "expected one JSON problem per line; see README \"Problem format\"")
         }
