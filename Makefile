@@ -7,17 +7,27 @@ SWIFT ?= swift
 # reproducibility checks.
 TEST_FLAGS = -c release -Xswiftc -enable-testing --no-parallel
 
-.PHONY: deps train test bench heldout
+.PHONY: deps deps-mpi train test bench heldout mpi
 
 deps:
 	@scripts/install-deps
+
+# Open MPI too (libopenmpi-dev, openmpi-bin): only the MPI build and its test use it.
+deps-mpi:
+	@scripts/install-deps mpi
+
+# The lab with data-parallel training over Open MPI (the package's MPI trait), built beside the
+# default one so that neither rebuild evicts the other: mpirun -np N .build/mpi/release/lab train …
+mpi: deps-mpi
+	$(SWIFT) build -c release --traits MPI --product lab --scratch-path .build/mpi
 
 # The main job: R1-Zero-style GRPO from the shipped base model (checkpoints/base) into a new run
 # directory, checkpoints/run-<date>-<time>.
 train: deps
 	$(SWIFT) run -c release lab train
 
-test: deps
+# The suite includes mpirun -np 2 runs checked against one process, on the MPI build.
+test: deps mpi
 	$(SWIFT) test $(TEST_FLAGS)
 
 heldout: deps

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // lab: DeepSeek-R1-Zero in miniature on a CPU. Concept modules, thin CLI, C at the edges
 // (see ../shared/DESIGN.md §2).
 import PackageDescription
@@ -21,6 +21,11 @@ let package = Package(
         .library(name: "GPT", targets: ["GPT"]),
         .library(name: "RL", targets: ["RL"]),
     ],
+    // Off by default: the single-process build needs no MPI. `swift build -c release --traits MPI`
+    // (or `make mpi`) builds a lab that runs data-parallel under `mpirun -np N`.
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel lab train and lab pretrain over Open MPI (libopenmpi-dev)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
@@ -28,6 +33,7 @@ let package = Package(
         // C libraries, each behind a module map; only one Swift file imports each.
         .systemLibrary(name: "CGMP", pkgConfig: "gmp", providers: [.apt(["libgmp-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
 
         // The one seeded random generator, shared by problem generation and the model.
         .target(name: "Seeds"),
@@ -40,9 +46,12 @@ let package = Package(
         // Pretraining, rollouts, GRPO, evaluation: the only library that joins Tasks and GPT.
         // Exact arithmetic stays behind the verifier (Tasks): RL compares answers by its keys.
         .target(name: "RL", dependencies: ["Tasks", "GPT"]),
+        // RL's Communicator over Open MPI; empty unless the MPI trait is on.
+        .target(name: "LabMPI", dependencies: ["RL", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         // The thin command-line front end.
         .executableTarget(name: "lab", dependencies: [
             "Exact", "Tasks", "GPT", "RL",
+            .target(name: "LabMPI", condition: .when(traits: ["MPI"])),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -50,6 +59,6 @@ let package = Package(
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "Exact", "Seeds"]),
         .testTarget(name: "GPTTests", dependencies: ["GPT"]),
         .testTarget(name: "RLTests", dependencies: ["RL", "Tasks", "GPT"]),
-        .testTarget(name: "LabCLITests", dependencies: ["Tasks"]),
+        .testTarget(name: "LabCLITests", dependencies: ["Tasks", "GPT"]),
     ]
 )

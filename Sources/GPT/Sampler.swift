@@ -28,7 +28,7 @@ public struct SamplingParameters: Codable, Equatable, Sendable {
 }
 
 /// Why a sequence stopped.
-public enum StopReason: String, Codable, Sendable {
+public enum StopReason: String, Codable, Sendable, CaseIterable {
     case eos, stopSequence, maxNewTokens, contextFull
 }
 
@@ -40,6 +40,12 @@ public struct Sample: Equatable, Sendable {
     /// (the policy's own probability, what GRPO's ratio needs), whatever temperature/top-k/top-p chose it.
     public var logProbs: [Float]
     public var stopReason: StopReason
+
+    public init(tokens: [Int], logProbs: [Float], stopReason: StopReason) {
+        self.tokens = tokens
+        self.logProbs = logProbs
+        self.stopReason = stopReason
+    }
 }
 
 // MARK: - Sampler

@@ -23,6 +23,8 @@ public struct Rollout: Sendable {
     public var truncated: Bool { stopReason == .maxNewTokens || stopReason == .contextFull }
     /// The response wrote out reasoning: a non-empty think block.
     public var reasons: Bool { !scored.think.allSatisfy(\.isWhitespace) }
+    /// What the sampler returned.
+    var sample: Sample { Sample(tokens: responseTokens, logProbs: logProbs, stopReason: stopReason) }
 }
 
 public final class Policy {
@@ -82,18 +84,19 @@ public final class Policy {
                 samples = try sampler.generate(prompts: chunk.map(\.prompt), rngs: rngs, parameters: sp)
             }
             let t0 = clock.now
-            for (job, s) in zip(chunk, samples) {
-                let ids = s.tokens.last == tokenizer.eosID ? Array(s.tokens.dropLast()) : s.tokens
-                let text = try tokenizer.decode(ids)
-                let p = problems[job.i]
-                out[job.i].append(Rollout(problem: p, promptTokens: job.prompt, responseTokens: s.tokens,
-                                          logProbs: s.logProbs, response: text, stopReason: s.stopReason,
-                                          scored: scorer.score(text, for: p)))
-            }
+            for (job, s) in zip(chunk, samples) { out[job.i].append(try rollout(problems[job.i], prompt: job.prompt, sample: s)) }
             scoreTime += clock.now - t0
             progress(start + chunk.count, jobs.count)
         }
         lastTimings = (sampleTime / .seconds(1), scoreTime / .seconds(1))
         return out
+    }
+
+    /// A sampled response to `problem`, decoded and scored.
+    func rollout(_ problem: Problem, prompt: [Int], sample s: Sample) throws -> Rollout {
+        let ids = s.tokens.last == tokenizer.eosID ? Array(s.tokens.dropLast()) : s.tokens
+        let text = try tokenizer.decode(ids)
+        return Rollout(problem: problem, promptTokens: prompt, responseTokens: s.tokens, logProbs: s.logProbs, response: text,
+                       stopReason: s.stopReason, scored: scorer.score(text, for: problem))
     }
 }

@@ -111,10 +111,18 @@ struct Batcher {
 
 public enum Pretraining {
     /// Runs pretraining and returns the model and its log. `report` receives every record (one
-    /// per `logEvery` steps and one per held-out evaluation).
-    public static func run(_ p: PretrainParameters, heldout: [Problem], logEvery: Int = 50,
+    /// per `logEvery` steps and one per held-out evaluation). Data-parallel over `comm`: every rank
+    /// draws the same documents and runs every size-th micro-batch; the gradient and the loss are
+    /// summed over the ranks before the (identical) AdamW step.
+    public static func run(_ p: PretrainParameters, heldout: [Problem], logEvery: Int = 50, comm: any Communicator = SingleProcess(),
                            report: (PretrainRecord) -> Void) throws -> (GPTModel, CharTokenizer, [PretrainRecord]) {
         let tokenizer = try CharTokenizer()
+        if comm.size > 1 {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            try comm.agree(on: [("parameters", String(decoding: try encoder.encode(p), as: UTF8.self)),
+                                ("held-out set", heldout.map(\.jsonLine).joined(separator: "\n"))])
+        }
         var config = p.model
         config.vocabSize = tokenizer.vocabSize
         let model = try GPTModel(config: config, seed: p.seed)
@@ -127,14 +135,18 @@ public enum Pretraining {
         // A fixed held-out set: documents of held-out problems, never trained on.
         let evalDocs = CorpusStream.documents(for: heldout.spread(p.evalDocuments), seed: p.seed, mix: p.mix)
         let evalBatches = batcher.microBatches(evalDocs.map(\.text), rowsPerMicroBatch: p.microBatchSize)
+        /// This rank's micro-batches of `batches`: every size-th, so long and short rows are shared out.
+        func mine<T>(_ batches: [T]) -> [T] {
+            comm.size == 1 ? batches : stride(from: comm.rank, to: batches.count, by: comm.size).map { batches[$0] }
+        }
         func heldoutLoss() -> Float {
-            var total = 0.0, tokens = 0
-            for b in evalBatches {
+            var total = 0.0
+            let tokens = evalBatches.reduce(0) { $0 + $1.tokens }
+            for b in mine(evalBatches) {
                 model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T, positions: b.positions)
                 total += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
-                tokens += b.tokens
             }
-            return Float(total / Double(tokens))
+            return Float(comm.sum(total) / Double(tokens))
         }
 
         var records: [PretrainRecord] = []
@@ -148,12 +160,13 @@ public enum Pretraining {
             let tokens = batches.reduce(0) { $0 + $1.tokens }
             model.zeroGrad()
             var lossSum = 0.0
-            for b in batches {
+            for b in mine(batches) {
                 model.forward(tokens: b.x, targets: b.y, B: b.B, T: b.T, positions: b.positions)
                 lossSum += Double(model.meanLoss(mask: b.mask)) * Double(b.tokens)
                 model.backward(dLogProbs: b.mask.map { -$0 / Float(tokens) })
             }
-            let loss = Float(lossSum / Double(tokens))
+            comm.sum(model.grads)
+            let loss = Float(comm.sum(lossSum) / Double(tokens))
             guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
             let lr = schedule(step - 1)
             _ = adam.update(model, learningRate: lr)

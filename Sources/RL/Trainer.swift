@@ -1,6 +1,7 @@
 // The training loop, the same for every algorithm: sample → score → update → log → sometimes
 // evaluate, save traces, checkpoint. It names no algorithm: the update is `config.algorithm`'s.
-// Resumable exactly from any checkpoint it wrote.
+// Resumable exactly from any checkpoint it wrote. Data-parallel over `comm`'s ranks: each samples
+// its share of the step's groups and runs its share of the update's passes; rank 0 alone writes.
 import Foundation
 import GPT
 import Tasks
@@ -14,8 +15,11 @@ public final class Trainer {
     public private(set) var step: Int
     var stream: ProblemStream
     let evalSlice: [Problem]
-    var metricsLog: AppendLog
-    var evalLog: AppendLog
+    /// The run's logs (rank 0 only: nil on the other ranks, which write nothing).
+    var metricsLog: AppendLog?
+    var evalLog: AppendLog?
+    /// The ranks of a data-parallel run (one process by default).
+    let comm: any Communicator
     /// When this process started training, and the run's wall time before it (on resume).
     let started = ContinuousClock.now
     let elapsedBefore: Double
@@ -28,23 +32,25 @@ public final class Trainer {
     // MARK: Start and resume
 
     /// A new run from `config.base`, writing into `run` (which must not hold a run already).
-    public convenience init(config: RunConfig, run: String, heldout: [Problem]) throws {
+    public convenience init(config: RunConfig, run: String, heldout: [Problem], comm: any Communicator = SingleProcess()) throws {
         try config.validate()
         let dir = RunDirectory(run)
         if FileManager.default.fileExists(atPath: dir.metrics) || !dir.checkpointSteps.isEmpty {
             throw ParameterError(message: "\(run) already holds a run; resume it with --resume \(run) or choose another --out")
         }
         let base = try Checkpoint.load(from: config.base)
-        try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true)
+        // Every rank has looked before rank 0 creates anything (a shared file system).
+        comm.barrier()
+        if comm.isRoot { try FileManager.default.createDirectory(atPath: run, withIntermediateDirectories: true) }
         try self.init(config: config, run: dir, loaded: base, resuming: false, step: 0,
                       stream: ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout),
-                      heldout: heldout)
-        try AtomicFile.write(config.json(), to: dir.config)
+                      heldout: heldout, comm: comm)
+        if comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
     }
 
     /// Continues the run in `run` from its latest checkpoint; `steps` extends (or shortens) it,
     /// and config.json then says the new step count.
-    public static func resume(run path: String, heldout: [Problem], steps: Int? = nil) throws -> Trainer {
+    public static func resume(run path: String, heldout: [Problem], steps: Int? = nil, comm: any Communicator = SingleProcess()) throws -> Trainer {
         let dir = RunDirectory(path)
         guard FileManager.default.fileExists(atPath: dir.config) else {
             throw ParameterError(message: "\(dir.config) is missing: \(path) is not a run directory")
@@ -60,21 +66,23 @@ public final class Trainer {
         guard parts.count == 2 else { throw ParameterError(message: "\(dir.checkpoint(step: last))/meta.json has no stream state") }
         let stream = ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout,
                                    draws: parts[0], skipped: parts[1])
-        let trainer = try Trainer(config: config, run: dir, loaded: loaded, resuming: true, step: last, stream: stream, heldout: heldout)
-        if steps != nil { try AtomicFile.write(config.json(), to: dir.config) }
+        let trainer = try Trainer(config: config, run: dir, loaded: loaded, resuming: true, step: last, stream: stream, heldout: heldout,
+                                  comm: comm)
+        if steps != nil && comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
         return trainer
     }
 
     init(config: RunConfig, run: RunDirectory, loaded: LoadedCheckpoint, resuming: Bool, step: Int,
-         stream: ProblemStream, heldout: [Problem]) throws {
+         stream: ProblemStream, heldout: [Problem], comm: any Communicator) throws {
         self.config = config
         self.run = run
+        self.comm = comm
         let t = config.training
         policy = Policy(loaded, scorer: Scorer(weights: t.rewards))
         let reference = config.algorithm.needsReference ? try Checkpoint.load(from: config.base).model : nil
         let setup = AlgorithmSetup(policy: loaded.model, reference: reference,
                                    loadBase: { try Checkpoint.load(from: config.base).model },
-                                   training: t, padID: loaded.tokenizer.padID, policyOptimizer: loaded.optimizer)
+                                   training: t, padID: loaded.tokenizer.padID, policyOptimizer: loaded.optimizer, comm: comm)
         algorithm = try config.algorithm.make(setup)
         if resuming {
             let dir = run.checkpoint(step: step)
@@ -90,13 +98,21 @@ public final class Trainer {
         }
         self.step = step
         self.stream = stream
+        evalSlice = heldout.spread(t.evalProblems)
+        if comm.size > 1 {
+            let weights = SHA256.hex(Array(UnsafeRawBufferPointer(start: loaded.model.params.base, count: loaded.model.params.count * 4)))
+            try comm.agree(on: [("configuration", config.json()), ("held-out set", heldoutHash), ("step", String(step)),
+                                ("problem stream", "\(stream.draws),\(stream.skipped)"), ("starting weights", weights)])
+        }
         // A new run starts both logs afresh (a run that failed before its first step may have left
         // a step-0 evaluation); a resumed one cuts them back to its checkpoint.
-        metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : -1)
-        evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : -1)
-        elapsedBefore = resuming ? metricsLog.lastRecord?["time/elapsed_s"]?.doubleValue ?? 0 : 0
-        evalSlice = heldout.spread(t.evalProblems)
+        if comm.isRoot {
+            metricsLog = try AppendLog(run.metrics, keepingThrough: resuming ? step : -1)
+            evalLog = try AppendLog(run.eval, keepingThrough: resuming ? step : -1)
+        }
+        elapsedBefore = resuming ? metricsLog?.lastRecord?["time/elapsed_s"]?.doubleValue ?? 0 : 0
     }
+
 
     /// The random-reward control: each response's accuracy reward becomes a Bernoulli draw with
     /// probability `rewards.random`, from a stream seeded by (seed, step, response), so it carries
@@ -118,12 +134,13 @@ public final class Trainer {
     /// Trains until `config.training.steps` or until `shouldStop()` (checked after every step),
     /// then saves a checkpoint. `log` receives one human-readable line per step and per evaluation.
     public func train(shouldStop: () -> Bool = { false }, log: (String) -> Void = { _ in }) throws {
-        if step == 0 && t.evalEvery > 0 && evalLog.count == 0 { try evaluate(log: log) }
+        if step == 0 && t.evalEvery > 0 && comm.any(evalLog?.count == 0) { try evaluate(log: log) }
         while step < t.steps {
             try trainStep(log: log)
             let last = step == t.steps
             if t.evalEvery > 0 && (step % t.evalEvery == 0 || last) { try evaluate(log: log) }
-            let stopping = shouldStop()
+            // A signal reaches the ranks at slightly different moments: all stop at the first step any saw it.
+            let stopping = comm.any(shouldStop())
             if last || stopping || (t.saveEvery > 0 && step % t.saveEvery == 0) { try save() }
             if stopping { log("stopped at step \(step); checkpoint \(run.checkpoint(step: step))"); return }
         }
@@ -135,8 +152,9 @@ public final class Trainer {
         // Sample: P prompts, G responses each, from π_old at the sampling temperature.
         let problems = (0..<t.promptsPerStep).map { _ in stream.next() }
         let sampling = SamplingParameters(temperature: t.temperature, topP: t.topP, maxNewTokens: t.maxResponseLength)
+        let traffic0 = comm.traffic
         var rollouts = try policy.rollouts(problems, samplesEach: t.groupSize, sampling: sampling, seed: t.seed,
-                                           stream: UInt64(s), batch: t.batchSize)
+                                           stream: UInt64(s), batch: t.batchSize, across: comm)
         let (sampleTime, scoreTime) = policy.lastTimings
         if t.rewards.random > 0 { randomizeRewards(&rollouts, step: s) }
         // Score → the algorithm's update.
@@ -148,6 +166,7 @@ public final class Trainer {
         let update = try algorithm.update(batch, context: UpdateContext(step: s, learningRate: lr))
         let trainTime = (clock.now - t0) / .seconds(1)
         step = s
+        guard comm.isRoot else { return }
         // Log.
         var record = StepMetrics(step: s, rollouts: rollouts.flatMap { $0 }, groups: GroupStatistics(rewards, scaling: .group),
                                  update: update, learningRate: lr, sampleTime: sampleTime, scoreTime: scoreTime, trainTime: trainTime)
@@ -160,7 +179,13 @@ public final class Trainer {
             ("memory/gradients_mb", .double(Double(held.gradients) / 1e6)),
             ("memory/optimizer_mb", .double(Double(held.optimizer) / 1e6)),
         ]
-        try metricsLog.append(record.jsonLine)
+        if comm.size > 1 {
+            // What the step spent in collectives (rollout gathers, gradient and tally sums) on rank 0.
+            let traffic = comm.traffic
+            record.members += [("mpi/ranks", .int(comm.size)), ("time/collectives_s", .double(traffic.seconds - traffic0.seconds)),
+                               ("mpi/bytes", .int(traffic.bytes - traffic0.bytes))]
+        }
+        try metricsLog?.append(record.jsonLine)
         log(record.summary(of: t.steps))
         if t.samplesEvery > 0 && (s % t.samplesEvery == 0 || s == 1 || s == t.steps) {
             var lines = ""
@@ -174,14 +199,15 @@ public final class Trainer {
     /// Greedy pass@1 and mean response length on the fixed held-out slice, appended to eval.jsonl.
     func evaluate(log: (String) -> Void) throws {
         let sampling = SamplingParameters(greedy: true, maxNewTokens: t.maxResponseLength)
-        let rollouts = try policy.rollouts(evalSlice, samplesEach: 1, sampling: sampling, seed: t.seed, stream: 0, batch: 128)
+        let rollouts = try policy.rollouts(evalSlice, samplesEach: 1, sampling: sampling, seed: t.seed, stream: 0, batch: 128, across: comm)
+        guard comm.isRoot else { return }
         let e = Evaluation(rollouts)
         var members: [(String, JSONValue)] = [("step", .int(step)), ("problems", .int(e.overall.count))]
         members += EvalMetrics.json(e.overall, prefix: "")
         for f in Family.allCases {
             if let s = e.byFamily[f] { members += EvalMetrics.json(s, prefix: f.rawValue + "/") }
         }
-        try evalLog.append(JSONValue.object(ordered: members))
+        try evalLog?.append(JSONValue.object(ordered: members))
         let pct = EvalTables.pct
         log("eval step \(step): greedy pass@1 \(pct(e.overall.accuracy)) on \(e.overall.count) held-out problems, "
             + "mean length \(EvalTables.num(e.overall.meanLength))"
@@ -190,6 +216,7 @@ public final class Trainer {
 
     /// Weights, the algorithm's state and the stream position, atomically, at `step_NNNNNN/`.
     public func save() throws {
+        guard comm.isRoot else { return }
         var meta = CheckpointMeta(config: policy.model.config, vocabulary: policy.tokenizer.vocabulary, step: step,
                                   seed: t.seed, parent: config.base)
         meta.extras = ["kind": config.algorithm.name.rawValue, "stream": "\(stream.draws),\(stream.skipped)", "heldout_sha256": heldoutHash]

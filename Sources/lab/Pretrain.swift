@@ -26,6 +26,10 @@ struct Pretrain: ParsableCommand {
     var heldout = HeldoutSet.defaultPath
 
     func run() throws {
+        try Cluster.run("pretrain") { comm in try pretrain(comm) }
+    }
+
+    func pretrain(_ comm: any Communicator) throws {
         var p = PretrainParameters()
         if let config {
             p = try loadJSON(PretrainParameters.self, from: config, overriding: p)
@@ -34,11 +38,12 @@ struct Pretrain: ParsableCommand {
         if let seed { p.seed = seed }
         guard p.steps > 0 else { throw ValidationError("--steps must be positive") }
         let heldoutProblems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldout) }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if comm.isRoot { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
 
         let params = p
         var log = ""
-        let (model, tokenizer, records) = try Pretraining.run(p, heldout: heldoutProblems) { r in
+        let (model, tokenizer, records) = try Pretraining.run(p, heldout: heldoutProblems, comm: comm) { r in
+            guard comm.isRoot else { return }
             let eta = r.step > 0 ? r.elapsed / Double(r.step) * Double(params.steps - r.step) : 0
             var line = String(format: "step %5d/%d  loss %.4f", r.step, params.steps, r.loss)
             if let h = r.heldoutLoss { line += String(format: "  held-out %.4f", h) }
@@ -50,6 +55,7 @@ struct Pretrain: ParsableCommand {
                         ("elapsed_s", .double((r.elapsed * 10).rounded() / 10))]
             log += JSONValue.object(ordered: members) + "\n"
         }
+        guard comm.isRoot else { return }
         let last = records.last!
         let lastHeldout = records.last(where: { $0.heldoutLoss != nil })?.heldoutLoss
         var meta = CheckpointMeta(config: model.config, vocabulary: tokenizer.vocabulary, step: p.steps, seed: p.seed)

@@ -159,6 +159,12 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        try Cluster.run("train") { comm in try train(comm) }
+    }
+
+    func train(_ comm: any Communicator) throws {
+        // Rank 0 alone speaks.
+        func say(_ line: String) { if comm.isRoot { FileHandle.standardOutput.write(Data((line + "\n").utf8)) } }
         let heldoutProblems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldout) }
         let trainer: Trainer
         do {
@@ -173,14 +179,15 @@ struct Train: ParsableCommand {
                     throw ValidationError("--resume continues \(resume) exactly as its config.json says; it cannot honour "
                                           + refused.joined(separator: ", ") + " (only --steps may change)")
                 }
-                trainer = try Trainer.resume(run: resume, heldout: heldoutProblems, steps: steps)
+                trainer = try Trainer.resume(run: resume, heldout: heldoutProblems, steps: steps, comm: comm)
                 say("resuming \(resume) (\(trainer.config.algorithm.name.rawValue)) at step \(trainer.step) of \(trainer.config.training.steps)")
             } else {
                 let name = out ?? "checkpoints/run-" + Self.timestamp()
                 let c = try resolved()
-                trainer = try Trainer(config: c, run: name, heldout: heldoutProblems)
+                trainer = try Trainer(config: c, run: name, heldout: heldoutProblems, comm: comm)
                 say("training \(name) from \(c.base) with \(c.algorithm.name.rawValue): \(c.training.steps) steps of "
-                      + "\(c.training.promptsPerStep) prompts × \(c.training.groupSize) responses")
+                      + "\(c.training.promptsPerStep) prompts × \(c.training.groupSize) responses"
+                      + (comm.size > 1 ? " on \(comm.size) ranks of \(Parallelism.threads) thread\(Parallelism.threads == 1 ? "" : "s") each" : ""))
             }
         } catch let e as ValidationError {
             throw e
@@ -208,8 +215,6 @@ struct Train: ParsableCommand {
         }
         say("done: \(trainer.run.path)")
     }
-
-    func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
     static func timestamp() -> String {
         let f = DateFormatter()

@@ -20,9 +20,9 @@ struct RunResult {
     var stderr: String
 }
 
-func lab(_ args: [String], stdin: String? = nil) throws -> RunResult {
+func lab(_ args: [String], stdin: String? = nil, binary: String? = nil) throws -> RunResult {
     let p = Process()
-    p.executableURL = labBinary
+    p.executableURL = binary.map { URL(fileURLWithPath: $0) } ?? labBinary
     p.arguments = args
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out

@@ -92,6 +92,8 @@ struct AlgorithmSetup {
     let padID: Int
     /// The policy's optimizer state when resuming.
     let policyOptimizer: AdamW?
+    /// The ranks sharing each step's batch (one process by default).
+    var comm: any Communicator = SingleProcess()
 }
 
 /// An RL update rule. The loop calls `update` once per step and saves `policyOptimizer`,

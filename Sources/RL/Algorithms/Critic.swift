@@ -79,13 +79,23 @@ final class Critic {
         return trunkAdam == nil ? head : head + .model(trunk, adam: trunkAdam)
     }
 
-    /// V(s_t) at every response position of `members` (indexed by sequence; others left empty).
+    /// V(s_t) at every response position of `members` (indexed by sequence; others left empty),
+    /// on every rank.
     func values(_ layout: SequenceLayout, _ members: [Int]) -> [[Double]] {
         var out = [[Double]](repeating: [], count: layout.sequences.count)
         GradientPass.forEach(trunk, layout, members, needs: .hidden) { v in
             out[v.s] = head.forward(hidden: v.hidden).map(Double.init)
         }
+        Self.complete(&out, layout, members)
         return out
+    }
+
+    /// Per-sequence values of `members` that each rank computed for its shard, on every rank.
+    static func complete(_ values: inout [[Double]], _ layout: SequenceLayout, _ members: [Int]) {
+        guard layout.comm.size > 1 else { return }
+        var member = [Bool](repeating: false, count: layout.sequences.count)
+        for s in members { member[s] = true }
+        layout.comm.complete(&values, mine: { member[$0] && layout.mine($0) }) { member[$0] ? layout.sequences[$0].response.count : 0 }
     }
 
     /// One sequence's value loss, `scale`·Σ_k ½·max(…), accumulating the head's gradients; returns
@@ -116,6 +126,14 @@ final class Critic {
         head.zeroGrad()
         var clipped = 0
         let scale = 1 / Double(tokens)
+        // The head's gradient, the clip count and the values read here, from every rank's shard
+        // (the trunk's gradient and the loss are summed by the pass).
+        func sumOverRanks() {
+            guard layout.comm.size > 1 else { return }
+            layout.comm.sum(head.grads)
+            clipped = Int(layout.comm.sum(Double(clipped)))
+            if oldValues == nil { Self.complete(&values, layout, members) }
+        }
         func term(_ v: ResponseView) -> (loss: Double, dHidden: [Float]) {
             let old: [Double]
             if let oldValues { old = oldValues[v.s] } else {
@@ -135,6 +153,7 @@ final class Critic {
                 g.dHidden = t.dHidden
                 return t.loss
             }
+            sumOverRanks()
             norm = Float((pow(Double(gradientNorm(trunk.grads)), 2) + pow(Double(gradientNorm(head.grads)), 2)).squareRoot())
             guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
             trunkAdam.update(params: trunk.params, grads: trunk.grads, learningRate: learningRate, gradientNorm: norm)
@@ -142,7 +161,8 @@ final class Critic {
             // Shared trunk, head alone (critic warm-up): the policy's weights stay as they are.
             var total = 0.0
             GradientPass.forEach(trunk, layout, members, needs: .hidden) { v in total += term(v).loss }
-            loss = total
+            loss = layout.comm.sum(total)
+            sumOverRanks()
             norm = gradientNorm(head.grads)
             guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
         }

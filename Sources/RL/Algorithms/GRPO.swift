@@ -126,6 +126,7 @@ final class GRPO: GradientLearner, Algorithm {
                 batches += 1
             }
         }
+        tally.sum(over: comm)
         result.loss = lossSum / Double(batches)
         result.clipRatio = tally.tokens > 0 ? Double(tally.clipped) / Double(tally.tokens) : 0
         result.sequencesUsed = included.filter { $0 }.count

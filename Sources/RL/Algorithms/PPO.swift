@@ -167,6 +167,13 @@ final class PPO: GradientLearner, Algorithm {
                         }
                         return l
                     }
+                    if critic.shared && comm.size > 1 {
+                        // The head's gradient and the value tallies of every rank (the trunk's was summed by the pass).
+                        comm.sum(critic.head.grads)
+                        var v = [valueLoss, Double(clipped)]
+                        comm.sum(&v)
+                        (valueLoss, clipped) = (v[0], Int(v[1]))
+                    }
                     var norm = gradientNorm(model.grads)
                     if critic.shared {
                         norm = Float((pow(Double(norm), 2) + pow(Double(gradientNorm(critic.head.grads)), 2)).squareRoot())
@@ -195,6 +202,7 @@ final class PPO: GradientLearner, Algorithm {
                 batches += 1
             }
         }
+        tally.sum(over: comm)
         result.loss = trainActor ? lossSum / Double(batches) : 0
         result.clipRatio = tally.tokens > 0 ? Double(tally.clipped) / Double(tally.tokens) : 0
         result.sequencesUsed = included.filter { $0 }.count

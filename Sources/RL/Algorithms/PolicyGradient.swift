@@ -53,6 +53,7 @@ final class PolicyGradient: GradientLearner, Algorithm {
             objective.loss(v, weight: weights[v.s], advantage: { _ in adv[v.s] }, old: nil,
                            refLogProbs: ref?.logProbs[v.s], refProbs: ref?.probs[v.s], into: &g, tally: &tally)
         }
+        tally.sum(over: comm)
         let norm = gradientNorm(model.grads)
         guard loss.isFinite, norm.isFinite else { throw TrainingError.nonFiniteLoss(step: context.step) }
         adam.update(model, learningRate: context.learningRate, gradientNorm: norm)

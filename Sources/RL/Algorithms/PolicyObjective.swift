@@ -68,6 +68,14 @@ struct PolicyObjective {
     struct Tally {
         var tokens = 0, clipped = 0
         var klSum = 0.0, entropySum = 0.0
+
+        /// The counts of every rank's tokens.
+        mutating func sum(over comm: any Communicator) {
+            guard comm.size > 1 else { return }
+            var v = [Double(tokens), Double(clipped), klSum, entropySum]
+            comm.sum(&v)
+            (tokens, clipped, klSum, entropySum) = (Int(v[0]), Int(v[1]), v[2], v[3])
+        }
     }
 
     /// Σ_k weight·ℓ_k of one response, with ℓ_k the surrogate at advantage `advantage(k)` plus
@@ -164,6 +172,7 @@ class GradientLearner {
     let adam: AdamW
     let training: TrainingParameters
     let padID: Int
+    let comm: any Communicator
     var klControl: AdaptiveKL
 
     init(_ setup: AlgorithmSetup, beta: Double, klTarget: Double) {
@@ -173,6 +182,7 @@ class GradientLearner {
         adam = policyAdam(setup)
         training = setup.training
         padID = setup.padID
+        comm = setup.comm
         klControl = AdaptiveKL(beta: beta, target: klTarget > 0 ? klTarget : nil)
     }
 
@@ -182,7 +192,7 @@ class GradientLearner {
     func restore(from directory: String, extras: [String: String]) throws { klControl.restore(extras) }
 
     func layout(_ batch: RolloutBatch) -> SequenceLayout {
-        SequenceLayout(sequences: batch.sequences, padID: padID, chunkSize: training.chunkSize)
+        SequenceLayout(batch, padID: padID, chunkSize: training.chunkSize, comm: comm)
     }
 
     /// Fills the result's entropy and KL from the tokens the objective saw (`kl` overrides the
@@ -198,7 +208,8 @@ class GradientLearner {
 }
 
 /// Log-probs (and, when asked, whole distributions) of every sequence's response under a model,
-/// without gradients: π_old before an update, or the frozen reference.
+/// without gradients: π_old before an update, or the frozen reference. Every rank gets every
+/// sequence's, the ranks each computing their shard's.
 struct ResponseOutputs {
     var logProbs: [[Float]]
     var probs: [[Float]]
@@ -210,6 +221,9 @@ struct ResponseOutputs {
             lps[v.s] = v.logProbs
             if withProbs { ps[v.s] = v.probs }
         }
+        let L = { (s: Int) in layout.sequences[s].response.count }, V = model.config.vocabSize
+        layout.comm.complete(&lps, mine: layout.mine, count: L)
+        if withProbs { layout.comm.complete(&ps, mine: layout.mine) { L($0) * V } }
         logProbs = lps
         probs = ps
     }

@@ -102,6 +102,7 @@ final class TRPO: Algorithm {
     let critic: Critic?
     let training: TrainingParameters
     let padID: Int
+    let comm: any Communicator
     /// The perturbation's norm in a Fisher-vector product, relative to the parameters' norm.
     static let fisherStep = 1e-4
 
@@ -120,6 +121,7 @@ final class TRPO: Algorithm {
         critic = p.advantages == .gae ? try Critic(p.critic, setup) : nil
         training = setup.training
         padID = setup.padID
+        comm = setup.comm
     }
 
     func checkpointFiles() throws -> [String: Data] { critic?.files() ?? [:] }
@@ -157,7 +159,7 @@ final class TRPO: Algorithm {
 
     func update(_ batch: RolloutBatch, context: UpdateContext) throws -> UpdateResult {
         let seqs = batch.sequences
-        let layout = SequenceLayout(sequences: seqs, padID: padID, chunkSize: training.chunkSize)
+        let layout = SequenceLayout(batch, padID: padID, chunkSize: training.chunkSize, comm: comm)
         let all = Array(seqs.indices)
         var result = UpdateResult()
         // Advantages: group-relative, or GAE from the critic.
@@ -198,6 +200,7 @@ final class TRPO: Algorithm {
             }
             return l
         }
+        (entropy, tokens) = (layout.comm.sum(entropy), Int(layout.comm.sum(Double(tokens))))
         let g = FloatBuffer(count: model.parameterCount)
         FlatVector.axpy(-1, model.grads, g)
         let gNorm = FlatVector.norm(g)
@@ -275,7 +278,7 @@ final class TRPO: Algorithm {
         let eps = Self.fisherStep * max(thetaNorm, 1) / vNorm
         let V = model.config.vocabSize
         model.zeroGrad()
-        for chunk in old.layout.chunks(old.fisherMembers) {
+        for chunk in old.layout.chunks(old.fisherMembers.filter(old.layout.mine)) {
             let (x, _, T) = old.layout.inputs(chunk)
             func logits(at sign: Float) -> [Float] {
                 FlatVector.copy(theta0, to: model.params)
@@ -304,6 +307,7 @@ final class TRPO: Algorithm {
             }
             model.backward(dLogProbs: nil, dLogits: d, dHidden: nil)
         }
+        old.layout.comm.sum(model.grads)
         let out = FlatVector.clone(model.grads)
         FlatVector.axpy(Float(p.damping), v, out)
         guard FlatVector.norm(out).isFinite else { throw TrainingError.nonFiniteLoss(step: step) }
@@ -325,6 +329,8 @@ final class TRPO: Algorithm {
                 kl += w * t
             }
         }
-        return (surrogate, kl)
+        var both = [surrogate, kl]
+        old.layout.comm.sum(&both)
+        return (both[0], both[1])
     }
 }

@@ -2,7 +2,8 @@
 // every algorithm's learner runs the model. Sequences are sorted by length and cut into chunks,
 // each padded only to its own longest, so no work goes to padding the short ones to the longest
 // of the step. Letters: B sequences in a chunk, T its padded length, L a response's length,
-// C channels, V vocabulary.
+// C channels, V vocabulary. In a data-parallel run each rank runs only its shard's sequences and
+// `accumulate` sums the gradients over the ranks, so every caller sees the whole batch's.
 import GPT
 
 /// A step's sequences as model inputs.
@@ -10,6 +11,13 @@ struct SequenceLayout {
     let sequences: [Trajectory]
     let padID: Int
     let chunkSize: Int
+    /// The sequences this rank runs (nil: all of them, one process).
+    var shard: Shard? = nil
+
+    /// Whether this rank runs sequence s.
+    func mine(_ s: Int) -> Bool { shard?.mine[s] ?? true }
+    /// The ranks sharing the batch.
+    var comm: any Communicator { shard?.comm ?? SingleProcess() }
 
     /// `members` in chunks of at most `chunkSize` sequences of similar length: longest first (so
     /// the first chunk sizes the activation memory the others reuse), ties by position in
@@ -39,6 +47,14 @@ struct SequenceLayout {
             }
         }
         return (x, y, T)
+    }
+}
+
+extension SequenceLayout {
+    /// A step's batch, shared out over `comm`'s ranks by group.
+    init(_ batch: RolloutBatch, padID: Int, chunkSize: Int, comm: any Communicator) {
+        self.init(sequences: batch.sequences, padID: padID, chunkSize: chunkSize,
+                  shard: comm.size > 1 ? Shard(comm: comm, groupOf: batch.groupOf, groups: batch.groups.count) : nil)
     }
 }
 
@@ -74,21 +90,23 @@ struct ResponseGradient {
 
 enum GradientPass {
     /// Runs `model` over `members` chunk by chunk (no gradients) and hands each sequence's outputs
-    /// to `body`.
+    /// to `body`: this rank's members only (the caller combines what it needs from the others).
     static func forEach(_ model: GPTModel, _ layout: SequenceLayout, _ members: [Int], needs: Needs,
                         _ body: (ResponseView) -> Void) {
-        for chunk in layout.chunks(members) {
+        for chunk in layout.chunks(members.filter(layout.mine)) {
             forward(model, layout, chunk, needs: needs) { _, _, view in body(view) }
         }
     }
 
     /// Accumulates into `model.grads` the gradient of Σ_s loss(s) over `members`, where the
-    /// closure returns each sequence's loss and fills its derivatives. Returns Σ_s loss(s).
+    /// closure returns each sequence's loss and fills its derivatives. Returns Σ_s loss(s). The
+    /// closure runs for this rank's members only; the gradient buffer (all of it) and the returned
+    /// loss are summed over the ranks, whatever else the closure tallies is the caller's to sum.
     static func accumulate(_ model: GPTModel, _ layout: SequenceLayout, _ members: [Int], needs: Needs,
                            _ loss: (ResponseView, inout ResponseGradient) -> Double) -> Double {
         var total = 0.0
         let V = model.config.vocabSize, C = model.config.nEmbd
-        for chunk in layout.chunks(members) {
+        for chunk in layout.chunks(members.filter(layout.mine)) {
             var dLogProbs: [Float] = [], dLogits: [Float]? = nil, dHidden: [Float]? = nil
             var T = 0
             forward(model, layout, chunk, needs: needs) { t, row, view in
@@ -111,7 +129,8 @@ enum GradientPass {
             }
             model.backward(dLogProbs: dLogProbs.isEmpty ? nil : dLogProbs, dLogits: dLogits, dHidden: dHidden)
         }
-        return total
+        layout.comm.sum(model.grads)
+        return layout.comm.sum(total)
     }
 
     /// One chunk's forward; `body` gets the chunk's padded length, the sequence's row in it and its view.
