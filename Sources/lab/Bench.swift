@@ -20,11 +20,16 @@ struct Bench: ParsableCommand {
 
     @Option(name: .long, help: """
         Parts to measure: train, sample, peak, grpo, gemms, algorithms (one update of each RL algorithm, \
-        each in its own process; algo-NAME for one), comma-separated.
+        each in its own process; algo-NAME for one), allreduce (under mpirun, with the MPI build: the \
+        gradient sum of --floats values), comma-separated.
         """)
     var parts = "train,sample,peak,grpo"
 
+    @Option(name: .long, help: "Values the allreduce part sums (default: the shipped base's parameter count).")
+    var floats = 1_345_440
+
     func run() throws {
+        if parts == "allreduce" { return try Cluster.run("bench") { try allreduce($0) } }
         BLAS.setThreads(threads)
         var setups: [BenchmarkSetup] = []
         for name in configs.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
@@ -106,5 +111,30 @@ struct Bench: ParsableCommand {
                          Double(r.parameterBytes) / 1e6, Double(r.gradientBytes) / 1e6, Double(r.optimizerBytes) / 1e6))
         }
         fflush(nil)
+    }
+}
+
+extension Bench {
+    /// The median time of one MPI_Allreduce of `floats` Float32 values over the job's ranks, each
+    /// call after a barrier so that no rank waits for another's arrival: the transfer alone.
+    func allreduce(_ comm: any Communicator) throws {
+        guard comm.size > 1 else {
+            throw CLIError(message: "the allreduce part needs several ranks", hint: "run it as mpirun -np 2 .build/mpi/release/lab bench --parts allreduce (make mpi builds it)")
+        }
+        guard floats > 0 else { throw ValidationError("--floats must be positive") }
+        let buffer = FloatBuffer(count: floats)
+        var times: [Double] = []
+        let clock = ContinuousClock()
+        for _ in 0..<30 {
+            comm.barrier()
+            let t0 = clock.now
+            comm.sum(buffer)
+            times.append((clock.now - t0) / .seconds(1))
+        }
+        let median = times.sorted()[times.count / 2]
+        if comm.isRoot {
+            print(String(format: "allreduce of %d floats (%.2f MB) over %d ranks: median %.2f ms, %.2f GB/s of buffer",
+                         floats, Double(floats * 4) / 1e6, comm.size, median * 1e3, Double(floats * 4) / median / 1e9))
+        }
     }
 }
