@@ -110,13 +110,12 @@ public enum Checkpoint {
 
     /// Loads a checkpoint directory. With `expectedConfig` / `expectedVocabulary`, a checkpoint of another
     /// shape or tokenizer is a typed error rather than a surprise later.
+    /// Nothing is allocated for the model until meta.json's shape has been checked against sane
+    /// bounds and against model.safetensors' own tensors.
     public static func load(from directory: String, expectedConfig: GPTConfig? = nil, expectedVocabulary: String? = nil,
                             loadOptimizer: Bool = false) throws(CheckpointError) -> LoadedCheckpoint {
         let metaPath = directory + "/" + metaFile
-        let meta: CheckpointMeta
-        do { meta = try JSONDecoder().decode(CheckpointMeta.self, from: try read(metaPath)) }
-        catch let e as CheckpointError { throw e }
-        catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        let meta = try loadMeta(from: directory)
         if let e = expectedConfig, e != meta.config { throw .configMismatch(path: metaPath, expected: e, actual: meta.config) }
         if let e = expectedVocabulary, e != meta.vocabulary {
             throw .vocabularyMismatch(path: metaPath, expected: e, actual: meta.vocabulary)
@@ -127,19 +126,24 @@ public enum Checkpoint {
         guard tokenizer.vocabSize == meta.config.vocabSize else {
             throw .invalidMeta(path: metaPath, reason: "vocabulary has \(tokenizer.vocabSize) ids but config.vocabSize is \(meta.config.vocabSize)")
         }
-        let model: GPTModel
-        do { model = try GPTModel(config: meta.config, seed: 0) }
-        catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        do { try meta.config.validate() } catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        // The file's tensors (as many bytes as the file has) against the layout meta.json describes.
+        let layout = ParameterLayout(meta.config)
         let modelPath = directory + "/" + modelFile
         let (tensors, _) = try SafeTensors.decode(try read(modelPath), path: modelPath)
-        for t in model.layout.tensors {
+        for t in layout.tensors {
             guard let got = tensors[t.name] else { throw .missingTensor(path: modelPath, tensor: t.name) }
             guard got.shape == t.shape else { throw .shapeMismatch(path: modelPath, tensor: t.name, expected: t.shape, actual: got.shape) }
             if let bad = got.values.firstIndex(where: { !$0.isFinite }) { throw .nonFinite(path: modelPath, tensor: t.name, index: bad) }
-            got.values.withUnsafeBufferPointer { (model.params.base + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
-        if let extra = tensors.keys.sorted().first(where: { model.layout.tensor(named: $0) == nil }) {
+        if let extra = tensors.keys.sorted().first(where: { layout.tensor(named: $0) == nil }) {
             throw .unexpectedTensor(path: modelPath, tensor: extra)
+        }
+        let model: GPTModel
+        do { model = try GPTModel(config: meta.config, seed: 0) }
+        catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        for t in layout.tensors {
+            tensors[t.name]!.values.withUnsafeBufferPointer { (model.params.base + t.offset).update(from: $0.baseAddress!, count: t.count) }
         }
         var opt: AdamW? = nil
         let optPath = directory + "/" + optimizerFile
@@ -157,6 +161,18 @@ public enum Checkpoint {
             opt = a
         }
         return LoadedCheckpoint(model: model, tokenizer: tokenizer, meta: meta, optimizer: opt)
+    }
+
+    /// A checkpoint's meta.json alone: its format (this lab reads 1), a step of 0 or more.
+    public static func loadMeta(from directory: String) throws(CheckpointError) -> CheckpointMeta {
+        let metaPath = directory + "/" + metaFile
+        let meta: CheckpointMeta
+        do { meta = try JSONDecoder().decode(CheckpointMeta.self, from: try read(metaPath)) }
+        catch let e as CheckpointError { throw e }
+        catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        guard meta.format == 1 else { throw .invalidMeta(path: metaPath, reason: "format \(meta.format): this lab reads format 1") }
+        guard meta.step >= 0 else { throw .invalidMeta(path: metaPath, reason: "step \(meta.step) is negative") }
+        return meta
     }
 
     // MARK: File helpers

@@ -53,6 +53,14 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// A tensor holds NaN or an infinity: the weights are damaged (or training diverged).
     case nonFinite(path: String, tensor: String, index: Int)
 
+    /// A readable checkpoint of another model than the one expected.
+    public var isMismatch: Bool {
+        switch self {
+        case .configMismatch, .vocabularyMismatch: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .io(let p, let m): return "\(p): \(m)"

@@ -37,13 +37,31 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Head size hs = C / NH.
     public var headSize: Int { nEmbd / nHead }
 
-    /// Throws unless the shape is usable (positive sizes, C divisible by NH).
+    /// The most parameters a model may have: 2³¹ Float32 values, 8 GiB, a third of this machine's
+    /// memory before gradients and AdamW's two moments take the rest.
+    public static let maxParameters = 1 << 31
+
+    /// Parameters of the layout this shape makes, computed in floating point so that no size can
+    /// overflow it.
+    public var parameterEstimate: Double {
+        let V = Double(vocabSize), T = Double(contextLength), L = Double(nLayer), C = Double(nEmbd)
+        // Per block: attention 3C² + C², MLP 8C², two LayerNorm scales, and 11C of biases.
+        return V * C + T * C + L * (12 * C * C + 2 * C + (bias ? 11 * C : 0)) + (bias ? 2 : 1) * C
+    }
+
+    /// Throws unless the shape is usable: positive sizes, C divisible by NH, and a parameter count
+    /// within `maxParameters` (so a damaged or absurd meta.json is refused before anything is allocated).
     public func validate() throws(GPTError) {
         guard vocabSize > 0, contextLength > 0, nLayer > 0, nHead > 0, nEmbd > 0 else {
             throw .invalidConfig("all sizes must be positive: \(self)")
         }
         guard nEmbd % nHead == 0 else {
             throw .invalidConfig("nEmbd \(nEmbd) is not divisible by nHead \(nHead)")
+        }
+        guard parameterEstimate <= Double(Self.maxParameters) else {
+            throw .invalidConfig("vocabSize \(vocabSize), contextLength \(contextLength), nLayer \(nLayer), nEmbd \(nEmbd) make "
+                                 + String(format: "%.3g parameters (%.3g GB)", parameterEstimate, parameterEstimate * 4 / 1e9)
+                                 + ", more than the \(Self.maxParameters) (8 GiB) a model may have")
         }
     }
 }

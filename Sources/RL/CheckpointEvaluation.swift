@@ -17,8 +17,11 @@ public struct EvalParameters: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Most generated characters per response; nil: whatever the context leaves after the prompt.
     public var maxNewTokens: Int?
-    /// Sequences sampled together: enough to keep both cores busy while finished ones leave.
+    /// Sequences sampled together: enough to keep both cores busy while finished ones leave. At
+    /// most `maxBatch` (each sequence's KV cache takes about 3 MB on the shipped base), and never
+    /// more than there are responses to sample.
     public var batch = 128
+    public static let maxBatch = 1024
 
     public init() {}
 
@@ -30,7 +33,7 @@ public struct EvalParameters: Codable, Equatable, Sendable {
                                  got: temperature)
         try ParameterError.check(topP > 0 && topP <= 1, flag: "--top-p", "must be in (0, 1]", got: topP)
         try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)
-        try ParameterError.check(batch >= 1, flag: "--batch", "must be at least 1", got: batch)
+        try ParameterError.check(batch >= 1 && batch <= Self.maxBatch, flag: "--batch", "must be between 1 and \(Self.maxBatch)", got: batch)
     }
 }
 
@@ -74,14 +77,15 @@ public struct CheckpointEvaluation: Sendable {
         guard !problems.isEmpty else {
             throw ParameterError(message: "no problems to evaluate: --problems needs at least one problem line")
         }
-        let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer, maxBatch: p.batch)
+        let batch = min(p.batch, problems.count * p.samples)
+        let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer, maxBatch: batch)
         let maxNew = p.maxNewTokens ?? loaded.model.config.contextLength
         let clock = ContinuousClock()
         func pass(_ label: String, _ k: Int, _ sampling: SamplingParameters, stream: UInt64) throws -> (Evaluation, Double) {
             let start = clock.now
             func seconds() -> Double { (clock.now - start) / .seconds(1) }
             let rollouts = try policy.rollouts(problems, samplesEach: k, sampling: sampling, seed: p.seed, stream: stream,
-                                               batch: p.batch) { done, _ in
+                                               batch: batch) { done, _ in
                 progress(EvalProgress(pass: label, done: done / k, total: problems.count, seconds: seconds()))
             }
             return (Evaluation(rollouts), seconds())

@@ -61,7 +61,10 @@ public final class Trainer {
         guard let last = dir.checkpointSteps.last else {
             throw ParameterError(message: "\(path) has no step_* checkpoint to resume from")
         }
-        let loaded = try Checkpoint.load(from: dir.checkpoint(step: last), loadOptimizer: true)
+        // The checkpoint must be of the run's model: the base's shape and vocabulary (a checkpoint
+        // with another vocabulary would train on, reading every prompt wrong, at reward 0).
+        let base = try Checkpoint.loadMeta(from: config.base)
+        let loaded = try Self.loadCheckpoint(dir.checkpoint(step: last), of: base, baseName: config.base)
         let parts = (loaded.meta.extras["stream"] ?? "").split(separator: ",").compactMap { Int($0) }
         guard parts.count == 2 else { throw ParameterError(message: "\(dir.checkpoint(step: last))/meta.json has no stream state") }
         let stream = ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout,
@@ -70,6 +73,17 @@ public final class Trainer {
                                   comm: comm)
         if steps != nil && comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
         return trainer
+    }
+
+    /// A run's checkpoint, refused when it is not of the base's shape and vocabulary.
+    static func loadCheckpoint(_ path: String, of base: CheckpointMeta, baseName: String) throws -> LoadedCheckpoint {
+        do {
+            return try Checkpoint.load(from: path, expectedConfig: base.config, expectedVocabulary: base.vocabulary, loadOptimizer: true)
+        } catch {
+            guard error.isMismatch else { throw error }
+            throw ParameterError(message: "\(error); the run was trained from \(baseName), whose meta.json says otherwise: "
+                                 + "\(path) is not a checkpoint of this run")
+        }
     }
 
     init(config: RunConfig, run: RunDirectory, loaded: LoadedCheckpoint, resuming: Bool, step: Int,

@@ -85,9 +85,88 @@ func replaceHeader(_ dir: String, _ header: String) throws {
     }
 }
 
+/// Edits the parsed JSON header (keeping the data bytes as they are).
+func editHeader(_ dir: String, _ edit: @escaping (inout [String: Any]) -> Void) throws {
+    let path = dir + "/model.safetensors"
+    let d = try Data(contentsOf: URL(fileURLWithPath: path))
+    let n = Int(d.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+    var header = try JSONSerialization.jsonObject(with: d.subdata(in: 8..<(8 + n))) as! [String: Any]
+    edit(&header)
+    try replaceHeader(dir, String(decoding: try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]), as: UTF8.self))
+}
+
+/// Edits meta.json as a JSON object.
+func editMeta(_ dir: String, _ edit: @escaping (inout [String: Any]) -> Void) throws {
+    let path = dir + "/meta.json"
+    var meta = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    edit(&meta)
+    try JSONSerialization.data(withJSONObject: meta).write(to: URL(fileURLWithPath: path))
+}
+
+/// Shifts one tensor's byte range by `bytes`.
+func shift(_ name: String, by bytes: Double) -> (inout [String: Any]) -> Void {
+    { h in
+        var e = h[name] as! [String: Any]
+        let o = (e["data_offsets"] as! [NSNumber]).map(\.doubleValue)
+        e["data_offsets"] = [o[0] + bytes, o[1] + bytes]
+        h[name] = e
+    }
+}
+
+func invalidMeta(_ text: String) -> @Sendable (CheckpointError) -> Bool {
+    { if case .invalidMeta(_, let r) = $0 { return r.contains(text) }; return false }
+}
+
+func corruptHeader(_ text: String) -> @Sendable (CheckpointError) -> Bool {
+    { if case .corruptHeader(_, let r) = $0 { return r.contains(text) }; return false }
+}
+
 let damageCases: [DamageCase] = [
+    // Strictness of the safetensors reader (issue 14, item 11).
+    DamageCase(name: "overlapping data_offsets", damage: { dir in try editHeader(dir, shift("wpe.weight", by: -4)) },
+               matches: corruptHeader("overlap")),
+    DamageCase(name: "a gap between tensors", damage: { dir in
+        try editHeader(dir) { h in
+            // Every tensor but the first (at offset 0) moves 4 bytes up, and the file grows by 4 bytes to keep the end.
+            for (k, v) in h where k != "__metadata__" {
+                var e = v as! [String: Any]
+                let o = (e["data_offsets"] as! [NSNumber]).map(\.intValue)
+                if o[0] > 0 { e["data_offsets"] = [o[0] + 4, o[1] + 4]; h[k] = e }
+            }
+        }
+        try rewrite(dir + "/model.safetensors") { $0.append(contentsOf: [0, 0, 0, 0]) }
+    }, matches: corruptHeader("belong to no tensor")),
+    DamageCase(name: "trailing bytes", damage: { dir in try rewrite(dir + "/model.safetensors") { $0.append(contentsOf: [1, 2, 3, 4]) } },
+               matches: corruptHeader("4 bytes after the last tensor")),
+    DamageCase(name: "a key twice", damage: { dir in
+        let path = dir + "/model.safetensors"
+        let d = try Data(contentsOf: URL(fileURLWithPath: path))
+        let n = Int(d.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        let header = String(decoding: d.subdata(in: 8..<(8 + n)), as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        try replaceHeader(dir, #"{"__metadata__":{"format":"np"},"# + header.dropFirst())
+    }, matches: corruptHeader("__metadata__ appears twice")),
+    DamageCase(name: "a fractional offset", damage: { dir in try editHeader(dir, shift("ln_f.weight", by: 0.5)) },
+               matches: corruptHeader("not non-negative integers")),
+    DamageCase(name: "meta.json of a newer format", damage: { dir in try editMeta(dir) { $0["format"] = 2 } },
+               matches: invalidMeta("format 2: this lab reads format 1")),
+    DamageCase(name: "a negative step", damage: { dir in try editMeta(dir) { $0["step"] = -3 } },
+               matches: invalidMeta("step -3 is negative")),
+    // A meta.json whose shape is absurd is refused before anything is allocated (item 1).
+    DamageCase(name: "a 2^40-channel config", damage: { dir in
+        try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nEmbd"] = 1_099_511_627_776; c["nHead"] = 1; m["config"] = c }
+    }, matches: invalidMeta("more than the 2147483648 (8 GiB)")),
+    DamageCase(name: "a 2^62-layer config", damage: { dir in
+        try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nLayer"] = 4_611_686_018_427_387_904; m["config"] = c }
+    }, matches: invalidMeta("parameters")),
+    DamageCase(name: "a config the weights do not have", damage: { dir in
+        try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nEmbd"] = 8192; m["config"] = c }
+    }, matches: { if case .shapeMismatch(_, _, _, _) = $0 { return true }; return false }),
+    // The whole data's size, whichever tensor the header happens to list first.
     DamageCase(name: "truncated data", damage: { dir in try rewrite(dir + "/model.safetensors") { $0 = $0.prefix($0.count - 100) } },
-               matches: { if case .truncated = $0 { return true }; return false }),
+               matches: { if case .truncated(let p, let e, let a) = $0 {
+                   let full = (try? FileManager.default.attributesOfItem(atPath: p)[.size] as? Int) ?? -1
+                   return e == full + 100 && a == full
+               }; return false }),
     DamageCase(name: "shorter than the length prefix", damage: { dir in try rewrite(dir + "/model.safetensors") { $0 = $0.prefix(5) } },
                matches: { if case .truncated(_, 8, 5) = $0 { return true }; return false }),
     DamageCase(name: "header length beyond the file", damage: { dir in try rewrite(dir + "/model.safetensors") { $0[6] = 0x7f } },
@@ -182,4 +261,12 @@ func damagedCheckpointsGiveTypedErrors(_ c: DamageCase) throws {
         let sum = (0..<t.count).reduce(0.0) { $0 + Double(model.params[t.offset + $1]) }
         #expect(abs(((e["sum"] as? Double) ?? .nan) - sum) < 1e-6 * max(1, abs(sum)))
     }
+}
+
+/// The bound on a config's size is computed from the same count the layout allocates.
+@Test(arguments: [GPTConfig(vocabSize: 19, contextLength: 8, nLayer: 1, nHead: 2, nEmbd: 8),
+                  GPTConfig(vocabSize: 99, contextLength: 576, nLayer: 4, nHead: 4, nEmbd: 160),
+                  GPTConfig(vocabSize: 65, contextLength: 64, nLayer: 3, nHead: 4, nEmbd: 32, bias: false)])
+func parameterEstimateIsTheLayoutsCount(_ c: GPTConfig) {
+    #expect(c.parameterEstimate == Double(ParameterLayout(c).count))
 }

@@ -101,26 +101,27 @@ public final class SingleProcess: Communicator {
     public func finish() {}
 }
 
-/// The sequences of a step's batch this rank runs through the model: whole groups (a group never
-/// spans ranks), P groups shared out by `Communicator.share(of:)`.
+/// The sequences of a step's batch this rank runs through the model. Every rank holds the whole
+/// scored batch, so any split gives the same statistics; the split deals the sequences out in
+/// order of length (longest first, as `SequenceLayout.chunks` sorts them), so every rank gets
+/// chunks of the same lengths and none waits long for another at the gradient sum.
 struct Shard {
     let comm: any Communicator
     /// Per sequence: whether this rank runs it.
     let mine: [Bool]
-
-    static func whole(_ count: Int) -> Shard { Shard(comm: SingleProcess(), mine: [Bool](repeating: true, count: count)) }
 
     init(comm: any Communicator, mine: [Bool]) {
         self.comm = comm
         self.mine = mine
     }
 
-    init(comm: any Communicator, groupOf: [Int], groups: Int) {
-        let range = comm.share(of: groups)
-        self.init(comm: comm, mine: groupOf.map { range.contains($0) })
+    /// Sequence lengths in tokens; ties go by index, so every rank deals alike.
+    init(comm: any Communicator, lengths: [Int]) {
+        var mine = [Bool](repeating: false, count: lengths.count)
+        let order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        for (i, s) in order.enumerated() where i % comm.size == comm.rank { mine[s] = true }
+        self.init(comm: comm, mine: mine)
     }
-
-    var distributed: Bool { comm.size > 1 }
 }
 
 // MARK: - Moving rollouts between ranks

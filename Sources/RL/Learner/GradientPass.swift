@@ -51,10 +51,10 @@ struct SequenceLayout {
 }
 
 extension SequenceLayout {
-    /// A step's batch, shared out over `comm`'s ranks by group.
+    /// A step's batch, shared out over `comm`'s ranks.
     init(_ batch: RolloutBatch, padID: Int, chunkSize: Int, comm: any Communicator) {
         self.init(sequences: batch.sequences, padID: padID, chunkSize: chunkSize,
-                  shard: comm.size > 1 ? Shard(comm: comm, groupOf: batch.groupOf, groups: batch.groups.count) : nil)
+                  shard: comm.size > 1 ? Shard(comm: comm, lengths: batch.sequences.map { $0.prompt.count + $0.response.count }) : nil)
     }
 }
 
