@@ -48,6 +48,22 @@ public final class Policy {
         self.init(model: checkpoint.model, tokenizer: checkpoint.tokenizer, scorer: scorer)
     }
 
+    /// Refuses, by file and line, a problem this model cannot be asked: a question with a character
+    /// outside its vocabulary, or a prompt that leaves no room in its context for a response.
+    public static func checkQuestions(_ problems: [(line: Int, value: Problem)], path: String, tokenizer: CharTokenizer,
+                                      contextLength: Int) throws(InputFileError) {
+        for (line, p) in problems {
+            do { _ = try tokenizer.encode(p.question) } catch {
+                throw InputFileError(path: path, line: line, message: "question \(JSONValue.string(p.question).serialized): \(error) of the model")
+            }
+            let prompt = 1 + ((try? tokenizer.encode(Template.prompt(p.question)))?.count ?? 0)
+            if prompt >= contextLength {
+                throw InputFileError(path: path, line: line, message: "question of \(p.question.count) characters: its prompt takes \(prompt) "
+                                     + "tokens and the model's context is \(contextLength), which leaves no room for a response")
+            }
+        }
+    }
+
     /// BOS then the template's prompt for the question.
     public func prompt(_ question: String) throws(TokenizerError) -> [Int] {
         [tokenizer.bosID] + (try tokenizer.encode(Template.prompt(question)))

@@ -47,14 +47,19 @@ public enum JSONLines {
     /// Parses every non-blank line as JSON and maps it with `make`; the first bad line stops
     /// the read with an error naming the file and line.
     public static func read<T>(_ path: String, _ make: (JSONValue) throws -> T) throws(InputFileError) -> [T] {
-        var out: [T] = []
+        try readNumbered(path, make).map(\.value)
+    }
+
+    /// `read`, with each value's 1-based line number.
+    public static func readNumbered<T>(_ path: String, _ make: (JSONValue) throws -> T) throws(InputFileError) -> [(line: Int, value: T)] {
+        var out: [(line: Int, value: T)] = []
         for (line, text) in try lines(of: path) {
             do {
                 let value: JSONValue
                 do { value = try JSONValue.parse(String(text)) } catch {
                     throw ProblemFormatError.notJSON(Self.shortReason(error))
                 }
-                out.append(try make(value))
+                out.append((line, try make(value)))
             } catch {
                 throw InputFileError(path: path, line: line, message: "\(error)")
             }
@@ -64,7 +69,13 @@ public enum JSONLines {
 
     /// Reads a problems file.
     public static func readProblems(_ path: String) throws(InputFileError) -> [Problem] {
-        try read(path) { try Problem(json: $0) }
+        try readNumberedProblems(path).map(\.value)
+    }
+
+    /// Reads a problems file, each problem with its line number (for errors found later, such as
+    /// a question the model cannot read).
+    public static func readNumberedProblems(_ path: String) throws(InputFileError) -> [(line: Int, value: Problem)] {
+        try readNumbered(path) { try Problem(json: $0) }
     }
 
     static func shortReason(_ error: Error) -> String {

@@ -115,6 +115,11 @@ extension Problem {
                   question: try string("question"), answer: try string("answer"),
                   numbers: numbers, target: target,
                   extra: o.filter { !Problem.knownKeys.contains($0.key) })
+        // The answer must be one the verifier accepts: a number literal, or for countdown an
+        // expression over the numbers that makes the target. Otherwise every response would be
+        // graded against nothing and blamed for it.
+        let own = Verifier().graded(answer: answer, for: self).verdict
+        guard own == .correct else { throw .invalidAnswer(answer, family: family, reason: own.reason) }
     }
 }
 
@@ -126,6 +131,8 @@ public enum ProblemFormatError: Error, Equatable, Sendable, CustomStringConverti
     /// `found` is the value given, when there is one to show.
     case wrongType(field: String, expected: String, found: JSONValue? = nil)
     case unknownFamily(String)
+    /// An answer the verifier could never accept.
+    case invalidAnswer(String, family: Family, reason: String)
 
     public var description: String {
         switch self {
@@ -136,6 +143,11 @@ public enum ProblemFormatError: Error, Equatable, Sendable, CustomStringConverti
             return "field \"\(k)\" must be \(expected)" + (found.map { ", not \($0.kindDescription)" } ?? "")
         case let .unknownFamily(f):
             return "unknown family \"\(f)\" (expected one of \(Family.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case let .invalidAnswer(a, family, reason):
+            let expected = family.answersWithExpression
+                ? "an expression that uses each of \"numbers\" once and makes \"target\""
+                : "a number: an integer, a decimal or a fraction such as -7/4"
+            return "field \"answer\" must be \(expected), not \(JSONValue.string(a).kindDescription) (\(reason))"
         }
     }
 }

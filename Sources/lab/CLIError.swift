@@ -1,6 +1,7 @@
 // How the CLI reports library errors: the message, then a `hint:` line.
 import ArgumentParser
 import GPT
+import RL
 import Tasks
 
 struct CLIError: Error, CustomStringConvertible {
@@ -27,6 +28,16 @@ struct CLIError: Error, CustomStringConvertible {
     static func loadCheckpoint(_ path: String) throws -> LoadedCheckpoint {
         do { return try Checkpoint.load(from: path) } catch {
             throw CLIError(message: "\(error)", hint: "a checkpoint directory holds model.safetensors and meta.json")
+        }
+    }
+
+    /// Refuses, by file and line, the problems this model cannot be asked (`Policy.checkQuestions`).
+    static func checkQuestions(_ numbered: [(line: Int, value: Problem)], path: String, for model: GPTModel, _ tokenizer: CharTokenizer) throws {
+        do {
+            try Policy.checkQuestions(numbered, path: path, tokenizer: tokenizer, contextLength: model.config.contextLength)
+        } catch {
+            throw CLIError(message: "\(error)", hint: "a question must use the model's characters (digits, + - * / = x, spaces, "
+                           + "\"make … from …\") and leave room for a response in its context")
         }
     }
 

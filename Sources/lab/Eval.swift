@@ -69,7 +69,8 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let p = try parameters()
-        var set = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(problems) }
+        let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(problems) }
+        var set = numbered.map(\.value)
         if let perFamily { set = set.spread(perFamily * Set(set.map(\.family)).count) }
         guard !set.isEmpty else {
             throw CLIError(message: "\(problems): no problems", hint: "expected one JSON problem per line; see README \"Problem format\"")
@@ -81,6 +82,7 @@ struct Eval: ParsableCommand {
         var results: [CheckpointEvaluation] = []
         for path in paths {
             let loaded = try CLIError.loadCheckpoint(path)
+            try CLIError.checkQuestions(numbered, path: problems, for: loaded.model, loaded.tokenizer)
             let r = try CheckpointEvaluation.run(loaded, name: path, problems: set, parameters: p) { e in
                 progress.show("\(path): \(e.pass) \(e.done)/\(e.total) problems, "
                               + String(format: "%.1f problems/s", Double(e.done) / max(e.seconds, 1e-9)))

@@ -91,8 +91,11 @@ struct TracesCommand: ParsableCommand {
                                    + "), or pass one of its checkpoints, e.g. \(run.checkpoint(step: run.checkpointSteps.last ?? 0))")
             }
         }
-        let (pool, repeating) = try problemPool()
+        let (pool, repeating, source) = try problemPool()
         let policies = try paths.map { Policy(try CLIError.loadCheckpoint($0)) }
+        if let source {
+            for policy in policies { try CLIError.checkQuestions(source.problems, path: source.path, for: policy.model, policy.tokenizer) }
+        }
         let found = try TraceSampling.sample(policies, problems: pool, repeating: repeating, parameters: parameters)
         for (i, traces) in found.enumerated() {
             if i > 0 { print("") }
@@ -105,22 +108,24 @@ struct TracesCommand: ParsableCommand {
         if found.count < n { noteShortfall(found.count) }
     }
 
-    /// The problems to sample from, and whether the one problem is asked repeatedly.
-    func problemPool() throws -> ([Problem], Bool) {
+    /// The problems to sample from, whether the one problem is asked repeatedly, and the file they
+    /// came from with their line numbers.
+    func problemPool() throws -> ([Problem], Bool, (path: String, problems: [(line: Int, value: Problem)])?) {
         if let question {
             let p = try CLIError.problem(question: question)
             if let family, family != p.family {
                 throw CLIError(message: "\"\(question)\" is a \(p.family.rawValue) question, not \(family.rawValue)", hint: "drop --family")
             }
-            return ([p], true)
+            return ([p], true, nil)
         }
         let file = problems ?? HeldoutSet.defaultPath
-        let all = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(file) }
+        let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(file) }
+        let all = numbered.map(\.value)
         if all.isEmpty || (family != nil && !all.contains { $0.family == family }) {
             throw CLIError(message: "\(file): no problems" + (family.map { " of family \($0.rawValue)" } ?? ""),
                            hint: "expected one JSON problem per line" + (family == nil ? "" : " with \"family\": \"\(family!.rawValue)\""))
         }
-        return (all, false)
+        return (all, false, (file, numbered))
     }
 
     func printSaved(run path: String, step: Int, painter: TracePainter) throws {

@@ -165,7 +165,8 @@ struct Train: ParsableCommand {
     func train(_ comm: any Communicator) throws {
         // Rank 0 alone speaks.
         func say(_ line: String) { if comm.isRoot { FileHandle.standardOutput.write(Data((line + "\n").utf8)) } }
-        let heldoutProblems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldout) }
+        let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(heldout) }
+        let heldoutProblems = numbered.map(\.value)
         let trainer: Trainer
         do {
             if let resume {
@@ -196,6 +197,7 @@ struct Train: ParsableCommand {
         } catch {
             throw CLIError(message: "\(error)", hint: "lab train --help lists the options; README \"Training\" explains them")
         }
+        try CLIError.checkQuestions(numbered, path: heldout, for: trainer.policy.model, trainer.policy.tokenizer)
         // A parent may have started us with these signals blocked (the mask is inherited: test
         // runners and some job runners do), which would leave the handlers deaf.
         var stops = sigset_t()

@@ -68,3 +68,54 @@ struct HardeningCLITests {
         #expect(big.status == 0 && big.stdout.contains("pass@1"), "\(big.stderr)")
     }
 }
+
+struct ProblemFileHardeningTests {
+    /// Item 7: an answer the verifier could never accept is refused when the file is read, by line.
+    @Test(arguments: [("two", "must be a number"), ("1+1", "must be a number"), ("1/0", "must be a number"), ("", "must be a number")])
+    func answersAreValidatedAtReadTime(answer: String, message: String) throws {
+        let dir = tempPath("answers")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/p.jsonl"
+        try (#"{"id": "a", "family": "add", "difficulty": 1, "question": "1+1", "answer": "2"}"# + "\n"
+             + #"{"id": "b", "family": "add", "difficulty": 1, "question": "1+1", "answer": "\#(answer)"}"# + "\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        for args in [["problems", "stats", file], ["eval", "checkpoints/base", "--problems", file]] {
+            let r = try lab(args)
+            #expect(refused(r) && r.stderr.contains("\(file):2: field \"answer\" \(message)"), "\(args[0]): \(r.stderr)")
+        }
+    }
+
+    @Test func aCountdownAnswerMustMakeTheTarget() throws {
+        let dir = tempPath("countdown")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/p.jsonl"
+        try #"{"id": "c", "family": "countdown", "difficulty": 3, "question": "make 24 from 2,3,4", "answer": "2*3+4", "numbers": [2, 3, 4], "target": 24}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try lab(["problems", "stats", file])
+        #expect(refused(r) && r.stderr.contains("\(file):1: field \"answer\" must be an expression") && r.stderr.contains("equals 10, not 24"), "\(r.stderr)")
+    }
+
+    /// Item 8: a question the model cannot read, or whose prompt fills its context, is reported
+    /// with the file and line of the problem.
+    @Test func unreadableQuestionsNameTheirLine() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let good = try String(contentsOfFile: t.problems, encoding: .utf8)
+        let wide = #"{"id": "w", "family": "add", "difficulty": 1, "question": "1\#u{FF11}+2", "answer": "3"}"#
+        let long = #"{"id": "l", "family": "add", "difficulty": 1, "question": "\#(String(repeating: "1", count: 200))+1", "answer": "1\#(String(repeating: "1", count: 198))2"}"#
+        for (line, message) in [(wide, #"question "1１+2": character "１" at position 1 is not in the vocabulary of the model"#),
+                                (long, "question of 202 characters: its prompt takes 221 tokens and the model's context is 64")] {
+            let file = t.dir + "/bad.jsonl"
+            try (good + line + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let n = good.split(separator: "\n").count + 1
+            let e = try lab(["eval", t.base, "--problems", file, "--max-length", "4"])
+            #expect(refused(e) && e.stderr.contains("\(file):\(n): \(message)"), "\(e.stderr)")
+            let tr = try lab(["traces", "--compare", t.base, t.base, "--problems", file, "-n", "1"])
+            #expect(refused(tr) && tr.stderr.contains("\(file):\(n):"), "\(tr.stderr)")
+            let r = try lab(["train", "--base", t.base, "--heldout", file, "--steps", "1", "--out", t.dir + "/never"])
+            #expect(refused(r) && r.stderr.contains("\(file):\(n):"), "\(r.stderr)")
+        }
+    }
+}

@@ -328,7 +328,7 @@ struct CheckpointEvaluationTests {
         ({ @Sendable (p: inout EvalParameters) in p.temperature = .infinity }, "--temperature must be positive"),
         ({ @Sendable (p: inout EvalParameters) in p.topP = 1.5 }, "--top-p must be in (0, 1]; got 1.5"),
         ({ @Sendable (p: inout EvalParameters) in p.maxNewTokens = 0 }, "--max-length must be at least 1; got 0"),
-        ({ @Sendable (p: inout EvalParameters) in p.batch = 0 }, "--batch must be at least 1; got 0"),
+        ({ @Sendable (p: inout EvalParameters) in p.batch = 0 }, "--batch must be between 1 and 1024; got 0"),
     ] as [(@Sendable (inout EvalParameters) -> Void, String)])
     func invalidParametersAreRejectedNamingTheFlag(change: @Sendable (inout EvalParameters) -> Void, message: String) {
         var p = EvalParameters()
