@@ -23,6 +23,8 @@ public final class Trainer {
     /// When this process started training, and the run's wall time before it (on resume).
     let started = ContinuousClock.now
     let elapsedBefore: Double
+    /// What resuming tidied in the run directory (`RunDirectory.removeLeftovers`).
+    public internal(set) var leftovers: [String] = []
     /// The held-out set's fingerprint: it decides what the stream excludes and what is evaluated,
     /// so a resumed run must see the same one.
     let heldoutHash: String
@@ -58,6 +60,8 @@ public final class Trainer {
         var config = try RunConfig.load(dir.config)
         if let steps { config.training.steps = steps }
         try config.validate()
+        let leftovers = comm.isRoot ? dir.removeLeftovers() : []
+        comm.barrier()
         guard let last = dir.checkpointSteps.last else {
             throw ParameterError(message: "\(path) has no step_* checkpoint to resume from")
         }
@@ -72,6 +76,7 @@ public final class Trainer {
         let trainer = try Trainer(config: config, run: dir, loaded: loaded, resuming: true, step: last, stream: stream, heldout: heldout,
                                   comm: comm)
         if steps != nil && comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
+        trainer.leftovers = leftovers
         return trainer
     }
 

@@ -44,6 +44,30 @@ public enum JSONLines {
         return out
     }
 
+    /// The non-blank lines of a file (or standard input for "-") one by one, each decoded as UTF-8
+    /// on its own: a line that is not UTF-8 is an error of that line alone, and the others still read.
+    public static func eachLine(of path: String) throws(InputFileError) -> [(line: Int, text: Result<String, InputFileError>)] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+                throw InputFileError(path: path, message: "cannot read the file (\(error.localizedDescription))")
+            }
+        }
+        var out: [(line: Int, text: Result<String, InputFileError>)] = []
+        for (i, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let bytes = raw.last == UInt8(ascii: "\r") ? raw.dropLast() : raw[...]
+            if bytes.allSatisfy(isSpace) { continue }
+            if let text = String(validating: bytes, as: UTF8.self) {
+                out.append((i + 1, .success(text)))
+            } else {
+                out.append((i + 1, .failure(InputFileError(path: path, line: i + 1, message: "is not UTF-8 text"))))
+            }
+        }
+        return out
+    }
+
     /// Parses every non-blank line as JSON and maps it with `make`; the first bad line stops
     /// the read with an error naming the file and line.
     public static func read<T>(_ path: String, _ make: (JSONValue) throws -> T) throws(InputFileError) -> [T] {
@@ -78,7 +102,7 @@ public enum JSONLines {
         try readNumbered(path) { try Problem(json: $0) }
     }
 
-    static func shortReason(_ error: Error) -> String {
+    public static func shortReason(_ error: Error) -> String {
         if case let DecodingError.dataCorrupted(ctx) = error {
             return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? ctx.debugDescription

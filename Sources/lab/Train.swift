@@ -181,6 +181,7 @@ struct Train: ParsableCommand {
                                           + refused.joined(separator: ", ") + " (only --steps may change)")
                 }
                 trainer = try Trainer.resume(run: resume, heldout: heldoutProblems, steps: steps, comm: comm)
+                for line in trainer.leftovers { say(line) }
                 say("resuming \(resume) (\(trainer.config.algorithm.name.rawValue)) at step \(trainer.step) of \(trainer.config.training.steps)")
             } else {
                 let name = out ?? "checkpoints/run-" + Self.timestamp()

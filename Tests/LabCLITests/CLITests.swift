@@ -124,6 +124,30 @@ struct CLITests {
         }
     }
 
+    /// Item 13 of issue 14: a bad line (a lone surrogate escape, bytes that are not UTF-8, a bad
+    /// problem) gets an error record of its own with its line, and every other line is graded;
+    /// records carry the input's id.
+    @Test func verifyGradesEveryLineItCanRead() throws {
+        let p = #"{"id": "m", "family": "mul", "difficulty": 1, "question": "3*4", "answer": "12"}"#
+        var input = Data((#"{"id": "first", "problem": \#(p), "response": "<think>3*4=12</think><answer>12</answer>"}"# + "\n").utf8)
+        input += Data((#"{"problem": \#(p), "response": "\ud800"}"# + "\n").utf8)
+        input += Data([0x7B, 0xFF, 0xFE, 0x7D, 0x0A])
+        input += Data((#"{"problem": {"id": "q", "family": "add"}, "response": "x"}"# + "\n").utf8)
+        input += Data((#"{"problem": \#(p), "response": "<answer>13</answer>"}"# + "\n").utf8)
+        let file = tempPath("verify.jsonl")
+        try input.write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try lab(["verify", file])
+        #expect(r.status == 1, "\(r.stderr)")
+        let records = try r.stdout.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(records.map { $0["verdict"]?.stringValue } == ["correct", "error", "error", "error", "wrong"])
+        #expect(records.map { $0["id"]?.stringValue } == ["first", nil, nil, "q", "m"])
+        #expect(records[1...3].map { $0["line"]?.intValue } == [2, 3, 4])
+        #expect(records[2]["reason"]?.stringValue == "is not UTF-8 text")
+        #expect(r.stderr.contains("\(file):2: not valid JSON") && r.stderr.contains("\(file):3: is not UTF-8 text")
+                && r.stderr.contains("\(file):4: missing field") && r.stderr.contains("3 of 5 lines could not be graded"), "\(r.stderr)")
+    }
+
     @Test func verifyNamesTheBadLine() throws {
         let r = try lab(["verify"], stdin: #"{"problem": {"id": "m"}, "response": "x"}"# + "\n")
         #expect(r.status != 0)

@@ -119,3 +119,26 @@ struct ProblemFileHardeningTests {
         }
     }
 }
+
+struct LeftoverTests {
+    /// Item 14: what a kill -9 in the middle of a save leaves (a half-written checkpoint, a
+    /// temporary log, a checkpoint moved aside for its replacement) is tidied by the resume: the
+    /// incomplete files go, the complete checkpoint is put back and resumed from.
+    @Test func resumeTidiesWhatAnInterruptedSaveLeft() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: t.run + "/.step_000003.tmp-123-abc", withIntermediateDirectories: true)
+        try Data(count: 1000).write(to: URL(fileURLWithPath: t.run + "/.step_000003.tmp-123-abc/model.safetensors"))
+        try Data("{\"step\": 3}\n".utf8).write(to: URL(fileURLWithPath: t.run + "/.metrics.jsonl.tmp-999"))
+        try Data().write(to: URL(fileURLWithPath: t.run + "/samples/.step_000003.jsonl.tmp-5"))
+        try fm.moveItem(atPath: t.run + "/step_000002", toPath: t.run + "/.step_000002.old-77-ff")
+        let r = try lab(["train", "--resume", t.run, "--heldout", t.problems, "--steps", "3"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("put back \(t.run)/step_000002") && r.stdout.contains("resuming \(t.run) (grpo) at step 2"), "\(r.stdout)")
+        let left = try fm.contentsOfDirectory(atPath: t.run).filter { $0.hasPrefix(".") }
+            + fm.contentsOfDirectory(atPath: t.run + "/samples").filter { $0.hasPrefix(".") }
+        #expect(left.isEmpty, "\(left)")
+        #expect(try records(t.run + "/metrics.jsonl").map { $0["step"]?.intValue } == [1, 2, 3])
+    }
+}

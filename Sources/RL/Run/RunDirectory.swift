@@ -18,6 +18,32 @@ public struct RunDirectory: Sendable {
         "step_" + String(repeating: "0", count: max(0, 6 - String(step).count)) + String(step)
     }
 
+    /// Tidies what the lab itself leaves when it is killed in the middle of a write (kill -9, power
+    /// loss): a `.NAME.tmp-*` file or checkpoint directory was never renamed into place, so it is
+    /// incomplete and removed; a `.step_N.old-*` checkpoint was complete when it was moved aside for
+    /// its replacement, so it is put back when step_N is missing and removed otherwise. Returns one
+    /// line per thing done.
+    public func removeLeftovers() -> [String] {
+        let fm = FileManager.default
+        var done: [String] = []
+        for dir in [path, path + "/samples"] {
+            for name in ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted() where name.hasPrefix(".") {
+                let full = dir + "/" + name
+                if name.contains(".tmp-") {
+                    if (try? fm.removeItem(atPath: full)) != nil { done.append("removed the incomplete \(full)") }
+                } else if name.hasPrefix(".step_"), let r = name.range(of: ".old-") {
+                    let target = dir + "/" + name[name.index(after: name.startIndex)..<r.lowerBound]
+                    if fm.fileExists(atPath: target) {
+                        if (try? fm.removeItem(atPath: full)) != nil { done.append("removed \(full), replaced by \(target)") }
+                    } else if (try? fm.moveItem(atPath: full, toPath: target)) != nil {
+                        done.append("put back \(target) from \(full), moved aside by an interrupted save")
+                    }
+                }
+            }
+        }
+        return done
+    }
+
     /// Steps of the checkpoints present, ascending.
     public var checkpointSteps: [Int] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
