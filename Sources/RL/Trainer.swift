@@ -25,6 +25,8 @@ public final class Trainer {
     let elapsedBefore: Double
     /// What resuming tidied in the run directory (`RunDirectory.removeLeftovers`).
     public internal(set) var leftovers: [String] = []
+    /// What differs, on resume, between the machine that wrote the checkpoint and this one.
+    public internal(set) var machineDifferences: [String] = []
     /// The held-out set's fingerprint: it decides what the stream excludes and what is evaluated,
     /// so a resumed run must see the same one.
     let heldoutHash: String
@@ -47,7 +49,7 @@ public final class Trainer {
         try self.init(config: config, run: dir, loaded: base, resuming: false, step: 0,
                       stream: ProblemStream(seed: config.training.seed, curriculum: config.training.curriculum, excluding: heldout),
                       heldout: heldout, comm: comm)
-        if comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
+        if comm.isRoot { try AtomicFile.write(config.json(machine: .current()), to: dir.config) }
     }
 
     /// Continues the run in `run` from its latest checkpoint; `steps` extends (or shortens) it,
@@ -75,8 +77,13 @@ public final class Trainer {
                                    draws: parts[0], skipped: parts[1])
         let trainer = try Trainer(config: config, run: dir, loaded: loaded, resuming: true, step: last, stream: stream, heldout: heldout,
                                   comm: comm)
-        if steps != nil && comm.isRoot { try AtomicFile.write(config.json(), to: dir.config) }
+        if steps != nil && comm.isRoot { try AtomicFile.write(config.json(machine: RunConfig.machine(in: dir.config)), to: dir.config) }
         trainer.leftovers = leftovers
+        // What the checkpoint was computed on, against this machine: a resumed run repeats an
+        // uninterrupted one bit for bit only where nothing that changes float results differs.
+        if let then = MachineFacts(extras: loaded.meta.extras) {
+            trainer.machineDifferences = then.differences(from: .current())
+        }
         return trainer
     }
 
@@ -239,6 +246,7 @@ public final class Trainer {
         var meta = CheckpointMeta(config: policy.model.config, vocabulary: policy.tokenizer.vocabulary, step: step,
                                   seed: t.seed, parent: config.base)
         meta.extras = ["kind": config.algorithm.name.rawValue, "stream": "\(stream.draws),\(stream.skipped)", "heldout_sha256": heldoutHash]
+        meta.extras.merge(MachineFacts.current().extras) { a, _ in a }
         meta.extras.merge(algorithm.checkpointExtras()) { a, _ in a }
         try Checkpoint.save(policy.model, meta: meta, optimizer: algorithm.policyOptimizer, extraFiles: try algorithm.checkpointFiles(),
                             to: run.checkpoint(step: step))

@@ -66,6 +66,7 @@ struct Pretrain: ParsableCommand {
             "heldout_loss": lastHeldout.map { String($0) } ?? "",
             "seconds": String(Int(last.elapsed)),
         ]
+        meta.extras.merge(MachineFacts.current().extras) { a, _ in a }
         try Checkpoint.save(model, meta: meta, to: out)
         try AtomicFile.write(log, to: out + "/pretrain.jsonl")
         try AtomicFile.write(try encodeJSON(p), to: out + "/config.json")

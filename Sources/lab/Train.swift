@@ -182,6 +182,10 @@ struct Train: ParsableCommand {
                 }
                 trainer = try Trainer.resume(run: resume, heldout: heldoutProblems, steps: steps, comm: comm)
                 for line in trainer.leftovers { say(line) }
+                if !trainer.machineDifferences.isEmpty {
+                    say("warning: the checkpoint was computed on another setup (" + trainer.machineDifferences.joined(separator: "; ")
+                        + "): the run continues, but not bit for bit as it would have on the first one")
+                }
                 say("resuming \(resume) (\(trainer.config.algorithm.name.rawValue)) at step \(trainer.step) of \(trainer.config.training.steps)")
             } else {
                 let name = out ?? "checkpoints/run-" + Self.timestamp()

@@ -142,3 +142,32 @@ struct LeftoverTests {
         #expect(try records(t.run + "/metrics.jsonl").map { $0["step"]?.intValue } == [1, 2, 3])
     }
 }
+
+struct ReproducibilityRecordTests {
+    /// A run records what its float results depend on (CPU, OpenBLAS build, kernel and threads, the
+    /// model's SIMD target) in config.json and every checkpoint's meta.json, and a resume on a
+    /// setup that differs says so.
+    @Test func runsRecordTheirMachineAndResumeWarnsWhenItDiffers() throws {
+        let t = try TinyLab()
+        defer { t.remove() }
+        let config = try JSONValue.parse(String(contentsOfFile: t.run + "/config.json", encoding: .utf8))
+        let machine = try #require(config["machine"])
+        for key in ["cpu", "blas", "blasCore", "simd"] { #expect((machine[key]?.stringValue ?? "").isEmpty == false, "\(key)") }
+        #expect((machine["blasThreads"]?.intValue ?? 0) >= 1 && (machine["workerThreads"]?.intValue ?? 0) >= 1)
+        let meta = t.run + "/step_000002/meta.json"
+        let extras = try JSONValue.parse(String(contentsOfFile: meta, encoding: .utf8))["extras"]
+        #expect(extras?["machine.blas_core"]?.stringValue == machine["blasCore"]?.stringValue)
+        let same = try lab(["train", "--resume", t.run, "--heldout", t.problems, "--steps", "3"])
+        #expect(same.status == 0 && !same.stdout.contains("warning"), "\(same.stdout)")
+        try editJSON(t.run + "/step_000003/meta.json") { m in
+            var e = m["extras"] as! [String: Any]
+            e["machine.blas_core"] = "Prescott"
+            m["extras"] = e
+        }
+        let other = try lab(["train", "--resume", t.run, "--heldout", t.problems, "--steps", "4"])
+        #expect(other.status == 0 && other.stdout.contains("warning: the checkpoint was computed on another setup (OpenBLAS kernel")
+                && other.stdout.contains(", Prescott then"), "\(other.stdout)")
+        // The recorded machine stays the one the run started on.
+        #expect(try JSONValue.parse(String(contentsOfFile: t.run + "/config.json", encoding: .utf8))["machine"] == machine)
+    }
+}

@@ -236,16 +236,25 @@ public struct RunConfig: Equatable, Sendable {
         try algorithm.validate(training)
     }
 
-    /// config.json's text.
-    public func json() throws -> String {
-        let object: [String: Any] = ["algorithm": algorithm.name.rawValue, "base": base,
+    /// config.json's text; `machine` (what the run started on, `MachineFacts`) is recorded beside the
+    /// configuration and ignored when the file is read back as one.
+    public func json(machine: MachineFacts? = nil) throws -> String {
+        var object: [String: Any] = ["algorithm": algorithm.name.rawValue, "base": base,
                                      "training": try JSONMerge.object(training), algorithm.name.rawValue: try algorithm.jsonObject()]
+        if let machine { object["machine"] = try JSONMerge.object(machine) }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Reads a run's config.json, of this layout or of the single-"grpo"-object layout runs had
     /// before the algorithms were split out.
+    /// The machine a run's config.json says it started on (nil for runs from before it was recorded).
+    public static func machine(in path: String) -> MachineFacts? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let m = object["machine"] as? [String: Any] else { return nil }
+        return try? JSONMerge.decode(MachineFacts.self, m)
+    }
+
     public static func load(_ path: String) throws -> RunConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ParameterError(message: "\(path) is missing or unreadable")
@@ -277,8 +286,8 @@ public struct RunConfig: Equatable, Sendable {
         let sections = Set(AlgorithmName.allCases.map(\.rawValue))
         if file["training"] != nil || file.keys.contains(where: { sections.contains($0) }) {
             // A run's config.json.
-            for key in file.keys where !(["algorithm", "base", "training"] + Array(sections)).contains(key) {
-                throw ParameterError(message: "\(path): unknown field \"\(key)\" (a run's config has algorithm, base, training and one algorithm's section)")
+            for key in file.keys where !(["algorithm", "base", "training", "machine"] + Array(sections)).contains(key) {
+                throw ParameterError(message: "\(path): unknown field \"\(key)\" (a run's config has algorithm, base, training, one algorithm's section and machine)")
             }
             if let b = file["base"] { guard let b = b as? String else { throw ParameterError(message: "\(path): \"base\" must be a path") }; base = b }
             if let t = file["training"] {
