@@ -1,5 +1,6 @@
 // How the CLI reports library errors: the message, then a `hint:` line.
 import ArgumentParser
+import Foundation
 import GPT
 import RL
 import Tasks
@@ -48,5 +49,50 @@ struct CLIError: Error, CustomStringConvertible {
                            hint: "write it as a problem file's question: 347*28, 84/36, 3/4+5/6, 3x+5=20, make 24 from 2,3,4")
         }
         return p
+    }
+}
+
+/// Where a command will write, checked before it does any work, with the problem in plain words
+/// (not "NSCocoaErrorDomain Code=4" after an hour of evaluation).
+enum OutputPath {
+    /// A file to be written (atomically, through a temporary file beside it): not a directory, in a
+    /// directory that exists or can be created, and can be written in.
+    static func checkFile(_ path: String, flag: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw CLIError(message: "\(flag) \(path) is a directory; expected a file to write", hint: "give a file name, e.g. \(path)/out.json")
+        }
+        try checkWritable((path as NSString).deletingLastPathComponent, for: path, flag: flag)
+    }
+
+    /// A directory to be created (or written into): not a file, and its nearest existing ancestor
+    /// is a directory this process can create things in.
+    static func checkDirectory(_ path: String, flag: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw CLIError(message: "\(flag) \(path) is a file; expected a directory", hint: "choose another path for \(flag)")
+        }
+        try checkWritable(path, for: path, flag: flag)
+    }
+
+    /// Creates and removes a probe file in the nearest existing directory on the way to `directory`.
+    private static func checkWritable(_ directory: String, for path: String, flag: String) throws {
+        var dir = directory.isEmpty ? "." : directory
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory) {
+            let up = (dir as NSString).deletingLastPathComponent
+            dir = up.isEmpty ? "." : up
+        }
+        guard isDirectory.boolValue else {
+            throw CLIError(message: "\(flag) \(path): \(dir) is a file, so nothing can be created under it", hint: "choose another path for \(flag)")
+        }
+        let probe = dir + "/.lab-write-check-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw CLIError(message: "\(flag) \(path): cannot create files in \(dir) (\(reason))", hint: "choose a path in a directory you can write to")
+        }
+        close(fd)
+        unlink(probe)
     }
 }

@@ -69,6 +69,7 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let p = try parameters()
+        if let json { try OutputPath.checkFile(json, flag: "--json") }
         let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(problems) }
         var set = numbered.map(\.value)
         if let perFamily { set = set.spread(perFamily * Set(set.map(\.family)).count) }

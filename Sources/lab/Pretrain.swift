@@ -38,6 +38,7 @@ struct Pretrain: ParsableCommand {
         if let seed { p.seed = seed }
         guard p.steps > 0 else { throw ValidationError("--steps must be positive") }
         let heldoutProblems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldout) }
+        try OutputPath.checkDirectory(out, flag: "--out")
         if comm.isRoot { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
 
         let params = p

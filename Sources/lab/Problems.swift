@@ -46,6 +46,7 @@ struct Problems: ParsableCommand {
         }
 
         func run() throws {
+            if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
             var text = ""
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
@@ -109,6 +110,7 @@ struct Problems: ParsableCommand {
         }
 
         func run() throws {
+            try OutputPath.checkFile(out, flag: "--out")
             let set = HeldoutSet(seed: seed, perFamily: perFamily)
             try AtomicFile.write(set.jsonl, to: out)
             try AtomicFile.write(set.manifest(file: out), to: HeldoutSet.manifestPath(for: out))

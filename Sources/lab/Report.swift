@@ -31,6 +31,8 @@ struct ReportCommand: ParsableCommand {
     var svg: String?
 
     func run() throws {
+        if let out { try OutputPath.checkFile(out, flag: "--out") }
+        if let svg { try OutputPath.checkDirectory(svg, flag: "--svg") }
         guard runDirectories.count == 1 else { return try overlay() }
         let runDirectory = runDirectories[0]
         var p = ReportParameters()
@@ -93,6 +95,7 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         guard !runDirectories.isEmpty else { throw ValidationError("give at least one run directory") }
+        if let markdown { try OutputPath.checkFile(markdown, flag: "--markdown") }
         let runs = try runDirectories.map { dir in
             do { return try RunSummary.load(dir) } catch {
                 throw CLIError(message: "\(error)", hint: "lab compare reads the run directories lab train --out wrote")

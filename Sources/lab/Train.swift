@@ -189,6 +189,7 @@ struct Train: ParsableCommand {
                 say("resuming \(resume) (\(trainer.config.algorithm.name.rawValue)) at step \(trainer.step) of \(trainer.config.training.steps)")
             } else {
                 let name = out ?? "checkpoints/run-" + Self.timestamp()
+                try OutputPath.checkDirectory(name, flag: "--out")
                 let c = try resolved()
                 trainer = try Trainer(config: c, run: name, heldout: heldoutProblems, comm: comm)
                 say("training \(name) from \(c.base) with \(c.algorithm.name.rawValue): \(c.training.steps) steps of "

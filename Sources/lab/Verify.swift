@@ -36,6 +36,7 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
         let scorer = Scorer(weights: RewardWeights(accuracy: accuracyWeight, format: formatWeight, steps: stepWeight))
         let hint = "each line is one JSON object {\"problem\": a problem object, \"response\": a string}; in the problem, "
             + Problem.formatHint.dropFirst("each line is one JSON object with ".count)

@@ -171,3 +171,46 @@ struct ReproducibilityRecordTests {
         #expect(try JSONValue.parse(String(contentsOfFile: t.run + "/config.json", encoding: .utf8))["machine"] == machine)
     }
 }
+
+struct NonFiniteLossTests {
+    /// Item 4: a loss that is not finite says at which step, that the update was not applied, and
+    /// what is kept: no checkpoint yet (start again from the unchanged base), or the last one.
+    @Test func aDivergingRunSaysWhatItKept() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let args = ["train", "--base", t.base, "--heldout", t.problems, "--steps", "5", "--prompts-per-step", "2", "--group-size", "2",
+                    "--max-length", "8", "--random-reward", "0.5", "--lr", "1e10", "--eval-every", "0"]
+        let none = try lab(args + ["--out", t.dir + "/a", "--save-every", "0"])
+        #expect(refused(none) && none.stderr.contains("is not finite at step") && none.stderr.contains("the update was not applied")
+                && none.stderr.contains("the run saved no checkpoint before this step, so start it again (the base model is unchanged)"),
+                "\(none.stderr)")
+        let some = try lab(args + ["--out", t.dir + "/b", "--save-every", "1"])
+        #expect(refused(some) && some.stderr.contains("the last checkpoint, \(t.dir)/b/step_00000") && some.stderr.contains("--resume \(t.dir)/b"),
+                "\(some.stderr)")
+    }
+}
+
+struct OutputPathTests {
+    /// Item 10: an output path that cannot be written is refused in plain words before any work.
+    @Test func unwritableOutputsAreRefusedFirst() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let file = t.dir + "/a-file"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let cases: [([String], String)] = [
+            (["train", "--base", t.base, "--heldout", t.problems, "--steps", "1", "--out", "/proc/x"], "--out /proc/x: cannot create files in /proc"),
+            (["train", "--base", t.base, "--heldout", t.problems, "--steps", "1", "--out", file], "--out \(file) is a file; expected a directory"),
+            (["train", "--base", t.base, "--heldout", t.problems, "--steps", "1", "--out", file + "/run"], "\(file) is a file, so nothing can be created under it"),
+            (["eval", t.base, "--problems", t.problems, "--json", "/proc/x"], "--json /proc/x: cannot create files in /proc"),
+            (["eval", t.base, "--problems", t.problems, "--json", t.dir], "--json \(t.dir) is a directory"),
+            (["pretrain", "--config", t.dir + "/pretrain.json", "--heldout", t.problems, "--out", "/proc/x"], "cannot create files in /proc"),
+            (["problems", "generate", "--family", "add", "--difficulty", "1", "--count", "1", "--out", "/proc/x"], "cannot create files in /proc"),
+        ]
+        for (args, message) in cases {
+            let r = try lab(args)
+            #expect(refused(r) && r.stderr.contains(message) && !r.stderr.contains("NSCocoaErrorDomain"), "\(args): \(r.stderr)")
+            // Refused before the work: no evaluation progress, no training step.
+            #expect(!r.stderr.contains("problems/s") && !r.stdout.contains("step "), "\(args)")
+        }
+    }
+}
