@@ -167,12 +167,45 @@ public enum Checkpoint {
     public static func loadMeta(from directory: String) throws(CheckpointError) -> CheckpointMeta {
         let metaPath = directory + "/" + metaFile
         let meta: CheckpointMeta
-        do { meta = try JSONDecoder().decode(CheckpointMeta.self, from: try read(metaPath)) }
-        catch let e as CheckpointError { throw e }
-        catch { throw .invalidMeta(path: metaPath, reason: "\(error)") }
+        let data = try read(metaPath)
+        do { meta = try JSONDecoder().decode(CheckpointMeta.self, from: data) }
+        catch { throw .invalidMeta(path: metaPath, reason: metaProblem(data) ?? "\(error)") }
         guard meta.format == 1 else { throw .invalidMeta(path: metaPath, reason: "format \(meta.format): this lab reads format 1") }
         guard meta.step >= 0 else { throw .invalidMeta(path: metaPath, reason: "step \(meta.step) is negative") }
         return meta
+    }
+
+    /// What is wrong with a meta.json that does not decode, by field, in plain words (Foundation's
+    /// own error for 4.5 where an integer belongs says "not valid JSON" and names nothing).
+    static func metaProblem(_ data: Data) -> String? {
+        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { return "not valid JSON" }
+        guard let meta = parsed as? [String: Any] else { return "expected a JSON object" }
+        func kind(_ v: Any) -> String {
+            if v is NSNull { return "null" }
+            if let s = v as? String { return "the string \"\(s.prefix(24))\"" }
+            if let n = v as? NSNumber { return "\(n)" }
+            return v is [Any] ? "an array" : "an object"
+        }
+        func integer(_ object: [String: Any], _ key: String, _ field: String) -> String? {
+            guard let v = object[key] else { return "field \"\(field)\" is missing" }
+            guard let n = v as? NSNumber, !(v is String), n.doubleValue.rounded() == n.doubleValue, abs(n.doubleValue) < 9.2e18 else {
+                return "field \"\(field)\" must be an integer, not \(kind(v))"
+            }
+            return nil
+        }
+        if let p = integer(meta, "format", "format") ?? integer(meta, "step", "step") { return p }
+        guard let config = meta["config"] as? [String: Any] else {
+            return meta["config"] == nil ? "field \"config\" is missing" : "field \"config\" must be an object, not \(kind(meta["config"]!))"
+        }
+        for key in ["vocabSize", "contextLength", "nLayer", "nHead", "nEmbd"] {
+            if let p = integer(config, key, "config." + key) { return p }
+        }
+        guard meta["vocabulary"] is String else { return "field \"vocabulary\" must be a string, not \(meta["vocabulary"].map(kind) ?? "missing")" }
+        if let extras = meta["extras"] {
+            guard let e = extras as? [String: Any] else { return "field \"extras\" must be an object of strings" }
+            if let bad = e.first(where: { !($0.value is String) }) { return "field \"extras.\(bad.key)\" must be a string, not \(kind(bad.value))" }
+        }
+        return nil
     }
 
     // MARK: File helpers

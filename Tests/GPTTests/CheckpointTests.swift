@@ -158,6 +158,12 @@ let damageCases: [DamageCase] = [
     DamageCase(name: "a 2^62-layer config", damage: { dir in
         try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nLayer"] = 4_611_686_018_427_387_904; m["config"] = c }
     }, matches: invalidMeta("parameters")),
+    // Item 6: a field of the wrong kind is named, with what it must be and what it is.
+    DamageCase(name: "a fractional layer count", damage: { dir in
+        try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nLayer"] = 4.5; m["config"] = c }
+    }, matches: invalidMeta("field \"config.nLayer\" must be an integer, not 4.5")),
+    DamageCase(name: "a step that is a string", damage: { dir in try editMeta(dir) { $0["step"] = "7" } },
+               matches: invalidMeta("field \"step\" must be an integer, not the string \"7\"")),
     DamageCase(name: "a config the weights do not have", damage: { dir in
         try editMeta(dir) { m in var c = m["config"] as! [String: Any]; c["nEmbd"] = 8192; m["config"] = c }
     }, matches: { if case .shapeMismatch(_, _, _, _) = $0 { return true }; return false }),
