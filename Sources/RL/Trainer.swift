@@ -23,6 +23,18 @@ public final class Trainer {
     /// When this process started training, and the run's wall time before it (on resume).
     let started = ContinuousClock.now
     let elapsedBefore: Double
+    /// The step this process started from.
+    let stepAtStart: Int
+    /// The run's wall time so far, across resumes.
+    public var elapsed: Double { elapsedBefore + (ContinuousClock.now - started) / .seconds(1) }
+
+    /// 1h02m03s, 12m03s, 45s.
+    public static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%dh%02dm%02ds", s / 3600, s / 60 % 60, s % 60) }
+        return s >= 60 ? String(format: "%dm%02ds", s / 60, s % 60) : "\(s)s"
+    }
+
     /// What resuming tidied in the run directory (`RunDirectory.removeLeftovers`).
     public internal(set) var leftovers: [String] = []
     /// What differs, on resume, between the machine that wrote the checkpoint and this one.
@@ -123,6 +135,7 @@ public final class Trainer {
                                  + "(sha256 \(heldoutHash.prefix(12))… against \(saved.prefix(12))…): resume with the run's --heldout")
         }
         self.step = step
+        stepAtStart = step
         self.stream = stream
         evalSlice = heldout.spread(t.evalProblems)
         if comm.size > 1 {
@@ -199,7 +212,7 @@ public final class Trainer {
         let held = algorithm.footprint
         record.members += [
             // Wall time of the run so far: every step, evaluation and checkpoint (across resumes).
-            ("time/elapsed_s", .double(elapsedBefore + (ContinuousClock.now - started) / .seconds(1))),
+            ("time/elapsed_s", .double(elapsed)),
             ("memory/peak_rss_mb", .double(ProcessMemory.peakRSSMB())),
             ("memory/parameters_mb", .double(Double(held.parameters) / 1e6)),
             ("memory/gradients_mb", .double(Double(held.gradients) / 1e6)),
@@ -212,7 +225,10 @@ public final class Trainer {
                                ("mpi/bytes", .int(traffic.bytes - traffic0.bytes))]
         }
         try metricsLog?.append(record.jsonLine)
-        log(record.summary(of: t.steps))
+        // Elapsed over the whole run; the estimate from this process's own pace (a resume reloads).
+        let ran = (ContinuousClock.now - started) / .seconds(1), done = s - stepAtStart
+        let left = done > 0 ? ran / Double(done) * Double(t.steps - s) : 0
+        log(record.summary(of: t.steps) + "  " + Self.clock(elapsedBefore + ran) + " elapsed, eta " + Self.clock(left))
         if t.samplesEvery > 0 && (s % t.samplesEvery == 0 || s == 1 || s == t.steps) {
             var lines = ""
             for (g, group) in rollouts.enumerated() {
@@ -234,6 +250,7 @@ public final class Trainer {
             if let s = e.byFamily[f] { members += EvalMetrics.json(s, prefix: f.rawValue + "/") }
         }
         try evalLog?.append(JSONValue.object(ordered: members))
+
         let pct = EvalTables.pct
         log("eval step \(step): greedy pass@1 \(pct(e.overall.accuracy)) on \(e.overall.count) held-out problems, "
             + "mean length \(EvalTables.num(e.overall.meanLength))"

@@ -221,7 +221,26 @@ struct Train: ParsableCommand {
                            hint: kept.map { "try a lower --lr; the last checkpoint, \(trainer.run.checkpoint(step: $0)), is unchanged: --resume \(trainer.run.path) continues from it" }
                                ?? "try a lower --lr; the run saved no checkpoint before this step, so start it again (the base model is unchanged)")
         }
-        say("done: \(trainer.run.path)")
+        guard comm.isRoot else { return }
+        // The run's summary: wall time, the held-out result at the end and at its best, what next.
+        let path = trainer.run.path
+        let evals = (try? JSONLines.read(trainer.run.eval) { $0 }) ?? []
+        let scored = evals.compactMap { e in e["pass@1"]?.doubleValue.map { (step: e["step"]?.intValue ?? 0, pass: $0) } }
+        let finished = trainer.step >= trainer.config.training.steps
+        var summary = finished ? "done: \(path), \(trainer.step) steps in \(Trainer.clock(trainer.elapsed))"
+            : "stopped: \(path) at step \(trainer.step) of \(trainer.config.training.steps) after \(Trainer.clock(trainer.elapsed)) "
+              + "(lab train --resume \(path) continues it)"
+        if let last = scored.last, let best = scored.max(by: { $0.pass < $1.pass }) {
+            let pct = { (x: Double) in String(format: "%.1f%%", 100 * x) }
+            summary += "; held-out greedy pass@1 \(pct(last.pass)) at step \(last.step)"
+                + (best.step == last.step ? " (its best)" : " (best \(pct(best.pass)) at step \(best.step))")
+                + (scored.first.map { first in first.step < last.step ? ", from \(pct(first.pass)) at step \(first.step)" : "" } ?? "")
+        }
+        say(summary)
+        let last = trainer.run.checkpoint(step: trainer.step)
+        say("next:\n  swift run -c release lab report \(path)                # the curves and traces, in \(path)/report.html\n"
+            + "  swift run -c release lab eval \(trainer.config.base) \(last)\n"
+            + "  swift run -c release lab traces --compare \(trainer.config.base) \(last)")
     }
 
     static func timestamp() -> String {

@@ -214,3 +214,21 @@ struct OutputPathTests {
         }
     }
 }
+
+struct NewcomerPathTests {
+    /// Each step line says the time so far and the time left; the run ends with its wall time, the
+    /// held-out result at the end and at its best, and the commands to look at it.
+    @Test func trainSaysHowLongAndWhatNext() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let run = t.dir + "/run"
+        let r = try lab(["train", "--base", t.base, "--heldout", t.problems, "--steps", "2", "--prompts-per-step", "2", "--group-size", "2",
+                         "--max-length", "8", "--eval-every", "1", "--out", run])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0.hasPrefix("step ") }.allSatisfy { $0.contains(" elapsed, eta ") }, "\(r.stdout)")
+        #expect(lines.contains { $0.hasPrefix("done: \(run), 2 steps in ") && $0.contains("held-out greedy pass@1 ") && $0.contains("at step 2") },
+                "\(r.stdout)")
+        #expect(r.stdout.contains("lab report \(run)") && r.stdout.contains("lab eval \(t.base) \(run)/step_000002"), "\(r.stdout)")
+    }
+}
