@@ -230,7 +230,9 @@ struct Train: ParsableCommand {
         var summary = finished ? "done: \(path), \(trainer.step) steps in \(Trainer.clock(trainer.elapsed))"
             : "stopped: \(path) at step \(trainer.step) of \(trainer.config.training.steps) after \(Trainer.clock(trainer.elapsed)) "
               + "(lab train --resume \(path) continues it)"
-        if let last = scored.last, let best = scored.max(by: { $0.pass < $1.pass }) {
+        // The best, the latest of equals.
+        let best = scored.reduce(nil) { (b: (step: Int, pass: Double)?, x) in b == nil || x.pass >= b!.pass ? x : b }
+        if let last = scored.last, let best {
             let pct = { (x: Double) in String(format: "%.1f%%", 100 * x) }
             summary += "; held-out greedy pass@1 \(pct(last.pass)) at step \(last.step)"
                 + (best.step == last.step ? " (its best)" : " (best \(pct(best.pass)) at step \(best.step))")
