@@ -38,22 +38,15 @@ public final class MPICommunicator: Communicator {
     /// MPI counts are 32-bit: larger buffers go in pieces.
     private static let piece = 1 << 28
 
-    public func sum(_ values: UnsafeMutableBufferPointer<Float>) {
-        guard let base = values.baseAddress, size > 1 else { return }
-        timed(values.count * 4) {
-            for start in stride(from: 0, to: values.count, by: Self.piece) {
-                MPI_Allreduce(lab_mpi_in_place(), base + start, Int32(min(Self.piece, values.count - start)),
-                              lab_mpi_float(), lab_mpi_sum(), lab_mpi_comm_world())
-            }
-        }
-    }
+    public func sum(_ values: UnsafeMutableBufferPointer<Float>) { allreduce(values, lab_mpi_float()) }
+    public func sum(_ values: UnsafeMutableBufferPointer<Double>) { allreduce(values, lab_mpi_double()) }
 
-    public func sum(_ values: UnsafeMutableBufferPointer<Double>) {
+    /// MPI_Allreduce(MPI_SUM) in place, in pieces of at most `piece` values.
+    private func allreduce<T>(_ values: UnsafeMutableBufferPointer<T>, _ type: MPI_Datatype) {
         guard let base = values.baseAddress, size > 1 else { return }
-        timed(values.count * 8) {
+        timed(values.count * MemoryLayout<T>.stride) {
             for start in stride(from: 0, to: values.count, by: Self.piece) {
-                MPI_Allreduce(lab_mpi_in_place(), base + start, Int32(min(Self.piece, values.count - start)),
-                              lab_mpi_double(), lab_mpi_sum(), lab_mpi_comm_world())
+                MPI_Allreduce(lab_mpi_in_place(), base + start, Int32(min(Self.piece, values.count - start)), type, lab_mpi_sum(), lab_mpi_comm_world())
             }
         }
     }

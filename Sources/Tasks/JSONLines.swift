@@ -22,24 +22,14 @@ public struct InputFileError: Error, Sendable, CustomStringConvertible {
 
 public enum JSONLines {
     /// The non-blank lines of a file (or of standard input when `path` is "-"), with their
-    /// 1-based line numbers.
+    /// 1-based line numbers; a line that is not UTF-8 stops the read, naming it.
     public static func lines(of path: String) throws(InputFileError) -> [(line: Int, text: Substring)] {
-        let data: Data
-        if path == "-" {
-            data = FileHandle.standardInput.readDataToEndOfFile()
-        } else {
-            do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-                throw InputFileError(path: path, message: "cannot read the file (\(error.localizedDescription))")
+        var out: [(line: Int, text: Substring)] = []
+        for (line, text) in try eachLine(of: path) {
+            switch text {
+            case let .success(t): out.append((line, Substring(t)))
+            case let .failure(e): throw e
             }
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw InputFileError(path: path, message: "is not UTF-8 text")
-        }
-        var out: [(Int, Substring)] = []
-        // "\r\n" is one Character in Swift: a file with CRLF line ends splits on it as on "\n".
-        for (i, line) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated()
-        where !line.allSatisfy(\.isWhitespace) {
-            out.append((i + 1, line))
         }
         return out
     }
