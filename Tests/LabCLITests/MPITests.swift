@@ -102,10 +102,20 @@ struct MPITests {
         #expect(r2.status == 0, "\(r2.stderr)")
         // Rank 0 alone prints and writes.
         #expect(r2.stdout.components(separatedBy: "\n").filter { $0.hasPrefix("step    1/2") }.count == 1, "\(r2.stdout)")
-        #expect(r2.stdout.contains("on 2 ranks of 1 thread each"), "\(r2.stdout)")
+        let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+        #expect(r2.stdout.contains("on 2 ranks of \(threads) thread\(threads == 1 ? "" : "s") each"), "\(r2.stdout)")
         let r3 = try mpirun(2, ["train", "--resume", two, "--steps", "3", "--heldout", t.problems])
         #expect(r3.status == 0, "\(r3.stderr)")
-        #expect(try String(contentsOfFile: two + "/config.json", encoding: .utf8) == String(contentsOfFile: one + "/config.json", encoding: .utf8))
+        // The same configuration; the machine each ran on differs in its thread counts.
+        func config(_ dir: String) throws -> (run: JSONValue, machine: JSONValue?) {
+            guard case var .object(o) = try JSONValue.parse(String(contentsOfFile: dir + "/config.json", encoding: .utf8)) else { return (.null, nil) }
+            let machine = o.removeValue(forKey: "machine")
+            return (.object(o), machine)
+        }
+        let (c1, machine1) = try config(one), (c2, machine2) = try config(two)
+        #expect(c1 == c2)
+        let perRank = max(1, ProcessInfo.processInfo.activeProcessorCount / 2)
+        #expect(machine1?["workerThreads"]?.intValue == 2 && machine2?["workerThreads"]?.intValue == perRank, "\(String(describing: machine2))")
         let m1 = try records(one + "/metrics.jsonl"), m2 = try records(two + "/metrics.jsonl")
         #expect(firstDifference(m1, m2) == nil, "\(firstDifference(m1, m2) ?? "")")
         #expect(m2.allSatisfy { $0["mpi/ranks"]?.intValue == 2 && ($0["mpi/bytes"]?.intValue ?? 0) > 0 })
