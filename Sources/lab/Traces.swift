@@ -96,7 +96,12 @@ struct TracesCommand: ParsableCommand {
         if let source {
             for policy in policies { try CLIError.checkQuestions(source.problems, path: source.path, for: policy.model, policy.tokenizer) }
         }
-        let found = try TraceSampling.sample(policies, problems: pool, repeating: repeating, parameters: parameters)
+        let p = parameters
+        // What the samples depend on, so that a trace can be asked for again.
+        print((paths.count == 2 ? "\(paths[0]) against \(paths[1])" : paths[0])
+              + ": sampled at temperature \(p.temperature), top-p \(p.topP), seed \(p.seed)"
+              + (paths.count == 2 ? " (both answer each problem from the same random stream)" : "") + "\n")
+        let found = try TraceSampling.sample(policies, problems: pool, repeating: repeating, parameters: p)
         for (i, traces) in found.enumerated() {
             if i > 0 { print("") }
             if traces.count == 2 {

@@ -171,6 +171,8 @@ struct TracesCLITests {
         #expect(r.stdout.components(separatedBy: "── A: \(t.base)").count - 1 == 2)
         #expect(r.stdout.components(separatedBy: "── B: \(last)").count - 1 == 2)
         #expect(r.stdout.split(separator: "\n").filter { $0.contains("verdict  ") }.count == 4)
+        // It says what the samples depend on (issue 14, the newcomer's path).
+        #expect(r.stdout.hasPrefix("\(t.base) against \(last): sampled at temperature 1.0, top-p 1.0, seed "), "\(r.stdout.prefix(200))")
     }
 
     @Test func savedTracesOfAStepAndTheirErrors() throws {
