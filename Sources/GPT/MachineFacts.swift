@@ -65,7 +65,7 @@ public struct MachineFacts: Codable, Equatable, Sendable {
         if blasThreads != other.blasThreads { out.append("\(other.blasThreads) BLAS threads here, \(blasThreads) then") }
         if workerThreads != other.workerThreads { out.append("\(other.workerThreads) worker threads here, \(workerThreads) then") }
         if simd != other.simd { out.append("kernels built for \(other.simd) here, \(simd) then") }
-        if cpu != other.cpu && out.isEmpty == false { out.append("CPU \(other.cpu) here, \(cpu) then") }
+        if cpu != other.cpu && !out.isEmpty { out.append("CPU \(other.cpu) here, \(cpu) then") }
         return out
     }
 }

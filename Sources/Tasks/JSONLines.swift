@@ -64,16 +64,17 @@ public enum JSONLines {
         try readNumbered(path, make).map(\.value)
     }
 
+    /// One line's JSON value; a line that is not JSON says why in a few words.
+    public static func value(of line: String) throws(ProblemFormatError) -> JSONValue {
+        do { return try JSONValue.parse(line) } catch { throw .notJSON(shortReason(error)) }
+    }
+
     /// `read`, with each value's 1-based line number.
     public static func readNumbered<T>(_ path: String, _ make: (JSONValue) throws -> T) throws(InputFileError) -> [(line: Int, value: T)] {
         var out: [(line: Int, value: T)] = []
         for (line, text) in try lines(of: path) {
             do {
-                let value: JSONValue
-                do { value = try JSONValue.parse(String(text)) } catch {
-                    throw ProblemFormatError.notJSON(Self.shortReason(error))
-                }
-                out.append((line, try make(value)))
+                out.append((line, try make(try value(of: String(text)))))
             } catch {
                 throw InputFileError(path: path, line: line, message: "\(error)")
             }
@@ -92,7 +93,7 @@ public enum JSONLines {
         try readNumbered(path) { try Problem(json: $0) }
     }
 
-    public static func shortReason(_ error: Error) -> String {
+    static func shortReason(_ error: Error) -> String {
         if case let DecodingError.dataCorrupted(ctx) = error {
             return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? ctx.debugDescription

@@ -47,10 +47,7 @@ struct Verify: ParsableCommand {
         for (n, content) in lines {
             var id: JSONValue? = nil
             do {
-                let json: JSONValue
-                do { json = try JSONValue.parse(try content.get()) } catch let e as InputFileError { throw e } catch {
-                    throw ProblemFormatError.notJSON(JSONLines.shortReason(error))
-                }
+                let json = try JSONLines.value(of: try content.get())
                 id = json["id"] ?? json["problem"]?["id"]
                 guard let problemJSON = json["problem"] else { throw ProblemFormatError.missingField("problem") }
                 guard let response = json["response"]?.stringValue else {

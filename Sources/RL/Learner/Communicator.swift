@@ -109,12 +109,9 @@ struct Shard {
     let comm: any Communicator
     /// Per sequence: whether this rank runs it.
     let mine: [Bool]
+}
 
-    init(comm: any Communicator, mine: [Bool]) {
-        self.comm = comm
-        self.mine = mine
-    }
-
+extension Shard {
     /// Sequence lengths in tokens; ties go by index, so every rank deals alike.
     init(comm: any Communicator, lengths: [Int]) {
         var mine = [Bool](repeating: false, count: lengths.count)
