@@ -275,16 +275,22 @@ public struct RunReport {
         <p class="path">\(TracePainter.escape(path))</p>
 
         """
-        h += summary
+        h += facts + summary
         if let configText { h += "<details><summary>config.json</summary><pre>\(TracePainter.escape(configText))</pre></details>\n" }
         h += "<h2>Curves</h2>\n<div class=\"charts\">\n"
-        for chart in charts {
+        for chart in shownCharts {
             let drawn = chart.series.filter { s in Self.points(chart.source == .eval ? evals : metrics, s.key).contains { $0.value != nil } }
             h += Self.figure(id: chart.id, title: chart.title, caption: "\(chart.caption) (\(chart.source.rawValue))", svg: svg(chart),
                              legend: chart.series.enumerated().filter { s in drawn.contains { $0.key == s.element.key } }
                                  .map { (Self.colour($0.offset, $0.element.label), $0.element.label) })
         }
         h += "</div>\n"
+        let empty = charts.filter { !hasData($0) }
+        if !empty.isEmpty {
+            h += "<p class=\"nodata\">Not shown, as this run logged no values for them: "
+                + empty.map { "\(TracePainter.escape($0.title)) (" + $0.series.map(\.key).joined(separator: ", ") + ")" }.joined(separator: "; ")
+                + ".</p>\n"
+        }
         if !passCharts.isEmpty {
             h += "<h2>pass@k against k</h2>\n<p class=\"caption\">From the eval file: the unbiased pass@k of k samples per held-out problem. "
                 + "A trained model above its base at k = 1 but not at large k sharpens what the base could already do; above it at large k, it solves problems the base could not.</p>\n<div class=\"charts\">\n"
@@ -307,23 +313,59 @@ public struct RunReport {
         return h + "<p class=\"footer\">Written by <code>lab report</code>.</p>\n</body>\n</html>\n"
     }
 
-    /// First and last values of the headline numbers.
+    /// Whether any of the chart's series has a value in its log.
+    func hasData(_ chart: ChartSpec) -> Bool {
+        chart.series.contains { s in Self.points(chart.source == .eval ? evals : metrics, s.key).contains { $0.value != nil } }
+    }
+
+    /// The charts drawn: those with data (the others get a one-line note).
+    var shownCharts: [ChartSpec] { charts.filter(hasData) }
+
+    /// One line on what the run was: algorithm, base, steps and batch, learning rate, seed, wall
+    /// time and machine, from config.json and the last metrics record.
+    var facts: String {
+        guard let text = configText, let c = try? JSONValue.parse(text) else { return "" }
+        var parts: [String] = []
+        let algorithm = c["algorithm"]?.stringValue ?? "grpo"
+        parts.append("<b>\(TracePainter.escape(algorithm))</b>" + (c["base"]?.stringValue.map { " from \(TracePainter.escape($0))" } ?? ""))
+        if let t = c["training"] {
+            let done = metrics.last?["step"]?.intValue
+            if let steps = t["steps"]?.intValue, let p = t["promptsPerStep"]?.intValue, let g = t["groupSize"]?.intValue {
+                parts.append((done.map { "\($0) of " } ?? "") + "\(steps) steps of \(p) prompts × \(g) responses")
+            }
+            if algorithm != "trpo", let lr = t["learningRate"]?.doubleValue { parts.append("lr " + String(format: "%g", lr)) }
+            if let seed = t["seed"]?.uint64Value { parts.append("seed \(seed)") }
+        }
+        if let a = c[algorithm] {
+            if let beta = a["beta"]?.doubleValue { parts.append("β " + String(format: "%g", beta)) }
+            if let loss = a["loss"]?.stringValue { parts.append("loss \(loss)") }
+            if let delta = a["delta"]?.doubleValue { parts.append("δ " + String(format: "%g", delta)) }
+        }
+        if let elapsed = metrics.last?["time/elapsed_s"]?.doubleValue { parts.append("wall time \(Trainer.clock(elapsed))") }
+        if let cpu = c["machine"]?["cpu"]?.stringValue { parts.append("on \(TracePainter.escape(cpu))") }
+        return "<p class=\"facts\">" + parts.joined(separator: " · ") + "</p>\n"
+    }
+
+    /// First, best and last values of the headline numbers (best: the highest, for the ones
+    /// where higher is better; the latest of equals).
     var summary: String {
-        func span(_ records: [JSONValue], _ key: String, _ axis: ChartSpec.Axis) -> [String] {
+        func span(_ records: [JSONValue], _ key: String, _ axis: ChartSpec.Axis, best: Bool) -> [String] {
             let pts = Self.points(records, key).filter { $0.value != nil }
-            guard let a = pts.first, let b = pts.last else { return ["-", "-", "-"] }
-            return ["\(Self.label(a.value!, axis, precise: true)) <span class=\"dim\">(step \(a.step))</span>",
-                    "\(Self.label(b.value!, axis, precise: true)) <span class=\"dim\">(step \(b.step))</span>",
-                    String(pts.count)]
+            guard let a = pts.first, let b = pts.last else { return ["-", "-", "-", "-"] }
+            func cell(_ p: (step: Int, value: Double?)) -> String {
+                "\(Self.label(p.value!, axis, precise: true)) <span class=\"dim\">(step \(p.step))</span>"
+            }
+            let top = pts.reduce(a) { $1.value! >= $0.value! ? $1 : $0 }
+            return [cell(a), best ? cell(top) : "-", cell(b), String(pts.count)]
         }
         let rows: [(String, [String])] = [
-            ("held-out pass@1", span(evals, "pass@1", .fraction)),
-            ("held-out mean length", span(evals, "mean_length", .count)),
-            ("training accuracy", span(metrics, "accuracy", .fraction)),
-            ("training reward", span(metrics, "reward", .count)),
-            ("training mean length", span(metrics, "completions/mean_length", .count)),
+            ("held-out pass@1", span(evals, "pass@1", .fraction, best: true)),
+            ("held-out mean length", span(evals, "mean_length", .count, best: false)),
+            ("training accuracy", span(metrics, "accuracy", .fraction, best: true)),
+            ("training reward", span(metrics, "reward", .count, best: true)),
+            ("training mean length", span(metrics, "completions/mean_length", .count, best: false)),
         ]
-        var h = "<table class=\"summary\"><tr><th></th><th>first</th><th>last</th><th>records</th></tr>\n"
+        var h = "<table class=\"summary\"><tr><th></th><th>first</th><th>best</th><th>last</th><th>records</th></tr>\n"
         for (name, cells) in rows { h += "<tr><th>\(name)</th>" + cells.map { "<td>\($0)</td>" }.joined() + "</tr>\n" }
         return h + "</table>\n"
     }
@@ -344,7 +386,7 @@ public struct RunReport {
     }
 
     /// Ids of the charts, for `standaloneSVG(chart:)`.
-    public var chartIDs: [String] { charts.map(\.id) + passCharts.map(\.id) }
+    public var chartIDs: [String] { shownCharts.map(\.id) + passCharts.map(\.id) }
 
     // MARK: - pass@k against k
 
@@ -408,7 +450,7 @@ public struct RunReport {
 
     static let css = """
     body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1200px; color: #222; padding: 0 16px; }
-    h1 { font-size: 22px; margin-bottom: 0; } .path { color: #777; margin-top: 2px; font-family: monospace; }
+    h1 { font-size: 22px; margin-bottom: 0; } .path { color: #777; margin-top: 2px; font-family: monospace; } .facts { margin: 8px 0; }
     h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 28px; }
     table.summary { border-collapse: collapse; margin: 12px 0; } table.summary th, table.summary td { padding: 3px 12px; text-align: right; }
     table.summary th:first-child { text-align: left; } table.summary tr + tr { border-top: 1px solid #eee; }

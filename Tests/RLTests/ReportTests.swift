@@ -32,23 +32,41 @@ struct ReportTests {
     @Test func everyMetricGroupHasAChartAndMissingMetricsSaySo() throws {
         let dir = try makeRun()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let html = try RunReport.load(RunDirectory(dir)).html
-        let ids = ["heldout-accuracy", "heldout-length", "reward", "train-length", "retries", "retry-accuracy", "kl", "entropy", "truncation", "zero-variance"]
+        let report = try RunReport.load(RunDirectory(dir))
+        let html = report.html
+        let ids = ["heldout-accuracy", "heldout-length", "reward", "train-length", "retries", "retry-accuracy", "entropy", "truncation", "zero-variance"]
         #expect(html.components(separatedBy: "<svg class=\"chart\"").count - 1 == ids.count)
+        #expect(report.chartIDs == ids)
         for id in ids {
             let chart = try #require(html.components(separatedBy: "data-chart=\"\(id)\"").dropFirst().first?.components(separatedBy: "</svg>").first)
-            if id == "kl" {
-                #expect(chart.contains("data-series=\"0\"") && chart.contains("no values of kl in metrics.jsonl") && !chart.contains("<polyline"))
-            } else {
-                #expect(chart.contains("<polyline class=\"series\""), "\(id)")
-                #expect(!chart.contains("points=\"\""), "\(id)")
-            }
+            #expect(chart.contains("<polyline class=\"series\""), "\(id)")
+            #expect(!chart.contains("points=\"\""), "\(id)")
         }
+        // KL, never logged, has no chart but a line that says so.
+        #expect(!html.contains("data-chart=\"kl\""))
+        #expect(html.contains("<p class=\"nodata\">Not shown, as this run logged no values for them: KL to the base model (kl).</p>"))
         // A missing value breaks the line: correct length at steps 1 and 3-4 is two runs, one with 2 points.
         let trainLength = html.components(separatedBy: "data-chart=\"train-length\"")[1].components(separatedBy: "</svg>")[0]
         #expect(trainLength.components(separatedBy: "<polyline class=\"series\" data-label=\"correct\"").count - 1 == 1)
         // Held-out accuracy per family when eval.jsonl has it.
         #expect(html.contains("data-label=\"mul\""))
+    }
+
+    /// The run's facts from config.json and the last metrics record; best is the highest value
+    /// (not the last) where higher is better, and "-" for lengths.
+    @Test func summarySaysWhatTheRunWasAndItsBest() throws {
+        let dir = try makeRun()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = RunDirectory(dir)
+        try AtomicFile.write(#"{"algorithm": "ppo", "base": "checkpoints/base", "training": {"steps": 10, "promptsPerStep": 4, "groupSize": 2, "learningRate": 3e-06, "seed": 9}, "ppo": {"beta": 0.05, "loss": "dapo"}, "machine": {"cpu": "Test CPU"}}"# + "\n", to: run.config)
+        try AtomicFile.write([#"{"step": 0, "pass@1": 0.1, "mean_length": 40}"#, #"{"step": 2, "pass@1": 0.4, "mean_length": 90}"#,
+                              #"{"step": 4, "pass@1": 0.3, "mean_length": 70, "time/elapsed_s": 1}"#].joined(separator: "\n") + "\n", to: run.eval)
+        let metrics = try String(contentsOfFile: run.metrics, encoding: .utf8).replacingOccurrences(of: #"{"step": 4, "#, with: #"{"step": 4, "time/elapsed_s": 125.4, "#)
+        try AtomicFile.write(metrics, to: run.metrics)
+        let html = try RunReport.load(run).html
+        #expect(html.contains("<p class=\"facts\"><b>ppo</b> from checkpoints/base · 4 of 10 steps of 4 prompts × 2 responses · lr 3e-06 · seed 9 · β 0.05 · loss dapo · wall time 2m05s · on Test CPU</p>"), "\(html.prefix(1500))")
+        #expect(html.contains("<tr><th>held-out pass@1</th><td>10.0% <span class=\"dim\">(step 0)</span></td><td>40.0% <span class=\"dim\">(step 2)</span></td><td>30.0% <span class=\"dim\">(step 4)</span></td><td>3</td></tr>"))
+        #expect(html.contains("<tr><th>held-out mean length</th><td>40 <span class=\"dim\">(step 0)</span></td><td>-</td><td>70 <span class=\"dim\">(step 4)</span></td><td>3</td></tr>"))
     }
 
     /// The SVG of one chart of the report for `dir`.
@@ -96,8 +114,6 @@ struct ReportTests {
         #expect(correct.points.count == 3 && correct.lines.count == 1)
         #expect(correct.lines[0].split(separator: " ").map { $0.split(separator: ",")[0] } == ["381.3", "544.0"])
         #expect(correct.points[0].hasPrefix("56.0,"))
-        // A chart without values draws nothing.
-        #expect(drawn(try chart(html, "kl"), "kl") == ([], []))
     }
 
     /// A standalone chart (for README) is one well-formed SVG document with the chart's title,
@@ -106,7 +122,7 @@ struct ReportTests {
         let dir = try makeRun()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let report = try RunReport.load(RunDirectory(dir))
-        #expect(report.chartIDs.count == 10 && report.standaloneSVG(chart: "no-such-chart") == nil)
+        #expect(report.chartIDs.count == 9 && report.standaloneSVG(chart: "no-such-chart") == nil)
         let svg = try #require(report.standaloneSVG(chart: "heldout-accuracy"))
         #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         #expect(svg.contains("<style>") && svg.contains("Held-out accuracy (greedy pass@1)"))
