@@ -56,15 +56,35 @@ public enum Checkpoint {
         }
     }
 
-    /// Writes the checkpoint directory `directory` atomically: files go into a temporary sibling
-    /// directory, each is fsynced, then the directory is renamed over the old one. A crash at any
-    /// moment leaves either the old complete checkpoint at `directory` (or, during the final swap,
-    /// at `directory.old-*`) or the new complete one, never a half-written one.
+    /// Writes the checkpoint directory `directory` atomically (`writeDirectory`).
     /// `extraFiles` (name → contents) go into the same directory in the same atomic write: the
     /// state an algorithm keeps beside the policy, such as a critic's weights.
     public static func save(_ model: GPTModel, meta: CheckpointMeta, optimizer: AdamW? = nil, extraFiles: [String: Data] = [:],
                             to directory: String) throws(CheckpointError) {
         precondition(meta.config == model.config, "meta.config must describe the model")
+        let metadata = ["format": "pt"]   // what HF tooling expects to see; harmless elsewhere
+        var files = [(name: modelFile, data: SafeTensors.encode(tensors(of: model), metadata: metadata))]
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { files.append((metaFile, try enc.encode(meta))) } catch { throw .io(path: directory + "/" + metaFile, message: "\(error)") }
+        if let opt = optimizer {
+            let n = opt.m.count
+            let ts = [NamedTensor(name: "m", shape: [n], values: opt.m.array),
+                      NamedTensor(name: "v", shape: [n], values: opt.v.array)]
+            files.append((optimizerFile, SafeTensors.encode(ts, metadata: ["step": String(opt.step)])))
+        }
+        for (name, data) in extraFiles.sorted(by: { $0.key < $1.key }) {
+            precondition(![modelFile, metaFile, optimizerFile].contains(name), "extra file \(name)")
+            files.append((name, data))
+        }
+        try writeDirectory(files, to: directory)
+    }
+
+    /// Writes `files` (name → contents) as the directory `directory`, atomically: they go into a
+    /// temporary sibling directory, each is fsynced, then the directory is renamed over the old one.
+    /// A crash at any moment leaves either the old complete directory at `directory` (or, during the
+    /// final swap, at `directory.old-*`) or the new complete one, never a half-written one.
+    public static func writeDirectory(_ files: [(name: String, data: Data)], to directory: String) throws(CheckpointError) {
         let fm = FileManager.default
         let dir = (directory as NSString).standardizingPath
         let parent = (dir as NSString).deletingLastPathComponent
@@ -76,28 +96,15 @@ public enum Checkpoint {
             try fm.createDirectory(atPath: tmp, withIntermediateDirectories: false)
         } catch { throw .io(path: tmp, message: "cannot create directory: \(error)") }
         do throws(CheckpointError) {
-            let metadata = ["format": "pt"]   // what HF tooling expects to see; harmless elsewhere
-            try writeSynced(SafeTensors.encode(tensors(of: model), metadata: metadata), to: tmp + "/" + modelFile)
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let metaData: Data
-            do { metaData = try enc.encode(meta) } catch { throw .io(path: tmp + "/" + metaFile, message: "\(error)") }
-            try writeSynced(metaData, to: tmp + "/" + metaFile)
-            if let opt = optimizer {
-                let n = opt.m.count
-                let ts = [NamedTensor(name: "m", shape: [n], values: opt.m.array),
-                          NamedTensor(name: "v", shape: [n], values: opt.v.array)]
-                try writeSynced(SafeTensors.encode(ts, metadata: ["step": String(opt.step)]), to: tmp + "/" + optimizerFile)
-            }
-            for (name, data) in extraFiles.sorted(by: { $0.key < $1.key }) {
-                precondition(!name.contains("/") && ![modelFile, metaFile, optimizerFile].contains(name), "extra file \(name)")
+            for (name, data) in files {
+                precondition(!name.contains("/"), "file \(name)")
                 try writeSynced(data, to: tmp + "/" + name)
             }
             try fsyncPath(tmp)
             var old: String? = nil
             if fm.fileExists(atPath: dir) {
                 old = (parent.isEmpty ? "." : parent) + "/.\(base).old-\(tag)"
-                guard rename(dir, old!) == 0 else { throw .io(path: dir, message: "cannot move old checkpoint aside: errno \(errno)") }
+                guard rename(dir, old!) == 0 else { throw .io(path: dir, message: "cannot move old directory aside: errno \(errno)") }
             }
             guard rename(tmp, dir) == 0 else { throw .io(path: dir, message: "cannot rename into place: errno \(errno)") }
             try fsyncPath(parent.isEmpty ? "." : parent)

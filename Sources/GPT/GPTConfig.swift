@@ -20,6 +20,9 @@ public struct GPTConfig: Codable, Equatable, Sendable {
     /// Biases in the linear layers and LayerNorms, as in GPT-2 (nanoGPT defaults to false; we keep GPT-2's).
     public var bias: Bool
 
+    /// The ε every LayerNorm adds to the variance (PyTorch's and GPT-2's 1e-5).
+    public static let layerNormEpsilon: Float = 1e-5
+
     public init(vocabSize: Int, contextLength: Int, nLayer: Int, nHead: Int, nEmbd: Int, bias: Bool = true) {
         self.vocabSize = vocabSize
         self.contextLength = contextLength

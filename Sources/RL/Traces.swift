@@ -346,7 +346,7 @@ public struct TraceParameters: Codable, Equatable, Sendable {
 
     /// Throws when a value cannot work, naming the `lab traces` flag.
     public func validate() throws(ParameterError) {
-        try ParameterError.check(count >= 1, flag: "-n", "must be at least 1", got: count)
+        try ParameterError.check(count >= 1, flag: "--count", "must be at least 1", got: count)
         try ParameterError.check(temperature >= 0 && temperature.isFinite, flag: "--temperature",
                                  "must be 0 (greedy) or more", got: temperature)
         try ParameterError.check((maxNewTokens ?? 1) >= 1, flag: "--max-length", "must be at least 1", got: maxNewTokens ?? 0)

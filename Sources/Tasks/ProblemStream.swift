@@ -85,6 +85,14 @@ public struct Curriculum: Sendable, Codable, Equatable {
 
     public init(entries: [Entry]) { self.entries = entries }
 
+    /// The curriculum in `init(spec:)`'s words: `add:1-6,mul:1-3@2`.
+    public var spec: String {
+        entries.map { e in
+            "\(e.family.rawValue):\(e.difficulties.lowerBound)-\(e.difficulties.upperBound)"
+                + (e.weight == 1 ? "" : "@" + String(format: "%g", e.weight))
+        }.joined(separator: ",")
+    }
+
     /// Parses `add:1-6,mul:1-3@2`: families, optional LOW-HIGH difficulties (default: the
     /// standard ones) and optional weights (default 1).
     public init(spec: String) throws(InputFileError) {

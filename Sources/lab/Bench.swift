@@ -7,7 +7,8 @@ import RL
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training tokens/s, sampling tokens/s, achieved GFLOP/s and the sgemm peak.")
+        abstract: "Measure training tokens/s, sampling tokens/s, achieved GFLOP/s and the sgemm peak.",
+        discussion: "Build with -c release. Example: swift run -c release lab bench --configs tiny --parts train,sample")
 
     @Flag(name: .long, help: "Print one JSON object per line per config.")
     var json = false

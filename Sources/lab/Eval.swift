@@ -17,6 +17,10 @@ struct Eval: ParsableCommand {
         exactly as values; ties go to the answer given first). Format rate, lengths, reasoning share and step \
         accuracy are of the greedy responses. One checkpoint prints a table per family and difficulty; several \
         print a row each. Progress and speed go to standard error.
+
+        Examples:
+          lab eval checkpoints/base checkpoints/r1zero/step_000190 --per-family 50
+          lab eval checkpoints/r1zero/step_000190 --samples 64 --json pass-at-k.json
         """)
 
     @Argument(help: "Checkpoint directories or run directories.")
@@ -67,7 +71,9 @@ struct Eval: ParsableCommand {
         return p
     }
 
-    func run() throws {
+    mutating func run() throws {
+        problems = try InputPath.resolve(problems, what: "--problems")
+        checkpoints = try InputPath.resolve(checkpoints, what: "CHECKPOINT")
         let p = try parameters()
         if let json { try OutputPath.checkFile(json, flag: "--json") }
         let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(problems) }

@@ -7,6 +7,6 @@ struct Lab: ParsableCommand {
         commandName: "lab",
         abstract: "DeepSeek-R1-Zero in miniature: problems, verifier, a character GPT and GRPO on a CPU.",
         subcommands: [Problems.self, Verify.self, Pretrain.self, SampleCommand.self, Train.self, Eval.self, TracesCommand.self, Compare.self,
-                      ReportCommand.self, Bench.self]
+                      ReportCommand.self, Export.self, Bench.self]
     )
 }

@@ -11,7 +11,8 @@ struct Problems: ParsableCommand {
 
     struct Generate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write problems as JSONL; the same arguments give byte-identical output.")
+            abstract: "Write problems as JSONL; the same arguments give byte-identical output.",
+            discussion: "Example: lab problems generate --family mul --difficulty 3 --count 5 --seed 7 --out mul.jsonl")
 
         @Option(help: "Family: \(Family.allCases.map(\.rawValue).joined(separator: ", ")).")
         var family: Family
@@ -61,12 +62,14 @@ struct Problems: ParsableCommand {
     }
 
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Summarise a problems file.")
+        static let configuration = CommandConfiguration(abstract: "Summarise a problems file.",
+                                                        discussion: "Example: lab problems stats problems/heldout.jsonl")
 
         @Argument(help: "A JSONL problems file.")
         var file: String
 
-        func run() throws {
+        mutating func run() throws {
+            file = try InputPath.resolve(file, what: "FILE")
             let problems = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(file) }
             print("\(file): \(problems.count) problems, \(Set(problems.map(\.canonicalKey)).count) distinct")
             print("family      count  difficulties      mean question  mean answer")
@@ -87,7 +90,8 @@ struct Problems: ParsableCommand {
 
     struct Heldout: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the held-out set and its manifest (seed, counts, sha256).")
+            abstract: "Write the held-out set and its manifest (seed, counts, sha256).",
+            discussion: "Example: lab problems heldout --seed 7 --per-family 50 --out /tmp/heldout-7.jsonl")
 
         @Option(help: "Seed of the held-out stream.")
         var seed: UInt64 = HeldoutSet.defaultSeed

@@ -13,6 +13,10 @@ struct ReportCommand: ParsableCommand {
         With several run directories, one page overlays their held-out accuracy and length against the \
         number of sampled responses, with lab compare's table. \
         scripts/check-report renders it in headless Chromium and checks the charts.
+
+        Examples:
+          lab report checkpoints/r1zero
+          lab report checkpoints/compare/ppo checkpoints/compare/rloo --out compare.html
         """)
 
     @Argument(help: "Run directories written by lab train (several: their curves overlaid).")
@@ -30,14 +34,21 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Also write every chart as a standalone SVG file (title, legend, styles) into this directory, e.g. for a README.")
     var svg: String?
 
-    func run() throws {
+    func validate() throws {
+        var p = ReportParameters()
+        p.tracesPerStep = traces
+        do { try p.validate() } catch { throw ValidationError("\(error)") }
+    }
+
+    mutating func run() throws {
+        runDirectories = try InputPath.resolve(runDirectories, what: "RUN_DIR")
+        if let e = eval { eval = try InputPath.resolve(e, what: "--eval") }
         if let out { try OutputPath.checkFile(out, flag: "--out") }
         if let svg { try OutputPath.checkDirectory(svg, flag: "--svg") }
         guard runDirectories.count == 1 else { return try overlay() }
         let runDirectory = runDirectories[0]
         var p = ReportParameters()
         p.tracesPerStep = traces
-        do { try p.validate() } catch { throw ValidationError("\(error)") }
         var report = try CLIError.runInput({ () throws(InputFileError) in try RunReport.load(RunDirectory(runDirectory), parameters: p) },
                                            hint: "lab report reads the run directory lab train --out wrote (metrics.jsonl, eval.jsonl, samples/)")
         if let eval {
@@ -85,7 +96,11 @@ struct ReportCommand: ParsableCommand {
 struct Compare: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the Markdown table of several runs: held-out result, length, time split, memory.",
-        discussion: "Reads each run directory's config.json, metrics.jsonl and eval.jsonl (scripts/compare-algorithms makes the runs).")
+        discussion: """
+        Reads each run directory's config.json, metrics.jsonl and eval.jsonl (scripts/compare-algorithms makes the runs).
+
+        Example: lab compare checkpoints/r1zero checkpoints/compare/ppo --markdown table.md
+        """)
 
     @Argument(help: "Run directories written by lab train.")
     var runDirectories: [String]
@@ -93,8 +108,9 @@ struct Compare: ParsableCommand {
     @Option(help: "Also write the table to this file.")
     var markdown: String?
 
-    func run() throws {
+    mutating func run() throws {
         guard !runDirectories.isEmpty else { throw ValidationError("give at least one run directory") }
+        runDirectories = try InputPath.resolve(runDirectories, what: "RUN_DIR")
         if let markdown { try OutputPath.checkFile(markdown, flag: "--markdown") }
         let runs = try runDirectories.map { dir in
             do { return try RunSummary.load(dir) } catch {

@@ -16,6 +16,10 @@ struct TracesCommand: ParsableCommand {
         order) or to --question. lab traces RUN_DIR --step N shows the traces saved during training at step N. \
         lab traces --compare CKPT_A CKPT_B answers the same problems with both checkpoints and the same seed. \
         Colour when standard output is a terminal and NO_COLOR is unset; plain text when piped.
+
+        Examples:
+          lab traces --compare checkpoints/base checkpoints/r1zero/step_000190 --count 3 --family mul
+          lab traces checkpoints/r1zero --step 190 --only wrong
         """)
 
     @Argument(help: "Checkpoint directory, or a run directory with --step.")
@@ -33,7 +37,7 @@ struct TracesCommand: ParsableCommand {
     @Option(help: "With a run directory: the step whose saved traces to show.")
     var step: Int?
 
-    @Option(name: .short, help: "How many traces (problems, with --compare).")
+    @Option(name: [.customLong("count"), .customShort("n")], help: "How many traces (problems, with --compare).")
     var n = 5
 
     @Option(help: "Only responses with this verdict: \(VerdictName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -78,7 +82,10 @@ struct TracesCommand: ParsableCommand {
         return p
     }
 
-    func run() throws {
+    mutating func run() throws {
+        if let s = source { source = try InputPath.resolve(s, what: "SOURCE") }
+        compare = try InputPath.resolve(compare, what: "--compare")
+        if let p = problems { problems = try InputPath.resolve(p, what: "--problems") }
         let painter = TracePainter.forStandardOutput()
         if let step, let source { return try printSaved(run: source, step: step, painter: painter) }
         let paths = compare.isEmpty ? [source!] : compare
@@ -123,7 +130,7 @@ struct TracesCommand: ParsableCommand {
             }
             return ([p], true, nil)
         }
-        let file = problems ?? HeldoutSet.defaultPath
+        let file = try problems ?? InputPath.resolve(HeldoutSet.defaultPath, what: "--problems")
         let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(file) }
         let all = numbered.map(\.value)
         if all.isEmpty || (family != nil && !all.contains { $0.family == family }) {

@@ -19,6 +19,11 @@ struct Train: ParsableCommand {
         run's own config.json) overrides them, flags override the file. A flag of another algorithm is an error.
         The run directory gets config.json, metrics.jsonl, eval.jsonl, samples/ and step_NNNNNN/ checkpoints.
         Ctrl-C saves a checkpoint and exits; --resume RUN continues exactly (only --steps may change).
+
+        Examples:
+          lab train --out checkpoints/my-run                  # the default GRPO run (about 20 minutes on 2 cores)
+          lab train --algo ppo --steps 50 --out checkpoints/ppo-50
+          lab train --resume checkpoints/my-run --steps 250
         """)
 
     @Option(help: "Run directory (default: checkpoints/run-<date>-<time>).")
@@ -27,7 +32,7 @@ struct Train: ParsableCommand {
     @Option(help: "Continue the run in this directory from its latest checkpoint.")
     var resume: String?
 
-    @Option(help: "Checkpoint to start from (and the KL reference).")
+    @Option(help: "Checkpoint to start from (and the KL reference; default: checkpoints/base).")
     var base: String?
 
     @Option(help: "The algorithm: grpo, ppo, trpo, reinforce or rloo.")
@@ -40,62 +45,62 @@ struct Train: ParsableCommand {
     var heldout = HeldoutSet.defaultPath
 
     // What every run has.
-    @Option(help: "Optimisation steps (with --resume: the new total).") var steps: Int?
-    @Option(help: "Run seed.") var seed: UInt64?
-    @Option(help: "P: prompts per step.") var promptsPerStep: Int?
-    @Option(help: "G: responses per prompt.") var groupSize: Int?
+    @Option(help: "Optimisation steps (with --resume: the new total).\(Self.defaultText("steps"))") var steps: Int?
+    @Option(help: "Run seed.\(Self.defaultText("seed"))") var seed: UInt64?
+    @Option(help: "P: prompts per step.\(Self.defaultText("promptsPerStep"))") var promptsPerStep: Int?
+    @Option(help: "G: responses per prompt.\(Self.defaultText("groupSize"))") var groupSize: Int?
     @OptionGroup(title: "Sampling (training samples: --temperature must be positive; default 1, --max-length 300)")
     var sampling: SamplingOptions
-    @Option(help: "Peak learning rate of the policy (not TRPO's).") var lr: Float?
-    @Option(help: "constant or cosine.") var schedule: ScheduleKind?
-    @Option(help: "Warm-up steps.") var warmup: Int?
-    @Option(help: "AdamW weight decay.") var weightDecay: Float?
-    @Option(help: "Gradient-norm clip.") var gradClip: Float?
-    @Option(help: "Weight of the accuracy reward (0: format-only control).") var accuracyWeight: Double?
-    @Option(help: "Random-reward control: replace the accuracy reward by a seeded Bernoulli draw with this probability, independent of the answer (0: off).")
+    @Option(help: "Peak learning rate of the policy (not TRPO's).\(Self.defaultText("learningRate"))") var lr: Float?
+    @Option(help: "constant or cosine.\(Self.defaultText("schedule"))") var schedule: ScheduleKind?
+    @Option(help: "Warm-up steps.\(Self.defaultText("warmupSteps"))") var warmup: Int?
+    @Option(help: "AdamW weight decay.\(Self.defaultText("weightDecay"))") var weightDecay: Float?
+    @Option(help: "Gradient-norm clip.\(Self.defaultText("gradClip"))") var gradClip: Float?
+    @Option(help: "Weight of the accuracy reward (0: format-only control).\(Self.defaultText("rewards.accuracy"))") var accuracyWeight: Double?
+    @Option(help: "Random-reward control: replace the accuracy reward by a seeded Bernoulli draw with this probability, independent of the answer (0: off).\(Self.defaultText("rewards.random"))")
     var randomReward: Double?
-    @Option(help: "Weight of the format reward.") var formatWeight: Double?
-    @Option(help: "Weight of the step reward (fraction of true claims).") var stepWeight: Double?
-    @Option(help: "Curriculum, e.g. add:1-6,mul:1-3,countdown:3-4 (weights with @: mul:1-3@2).") var families: String?
-    @Option(help: "Held-out evaluation every N steps (0: never).") var evalEvery: Int?
-    @Option(help: "Save traces every N steps.") var samplesEvery: Int?
-    @Option(help: "Checkpoint every N steps.") var saveEvery: Int?
+    @Option(help: "Weight of the format reward.\(Self.defaultText("rewards.format"))") var formatWeight: Double?
+    @Option(help: "Weight of the step reward (fraction of true claims).\(Self.defaultText("rewards.steps"))") var stepWeight: Double?
+    @Option(help: "Curriculum, e.g. add:1-6,mul:1-3,countdown:3-4 (weights with @: mul:1-3@2). (default: \(TrainingParameters().curriculum.spec))") var families: String?
+    @Option(help: "Held-out evaluation every N steps (0: never).\(Self.defaultText("evalEvery"))") var evalEvery: Int?
+    @Option(help: "Save traces every N steps.\(Self.defaultText("samplesEvery"))") var samplesEvery: Int?
+    @Option(help: "Checkpoint every N steps.\(Self.defaultText("saveEvery"))") var saveEvery: Int?
 
     // The policy objective (grpo, ppo, reinforce, rloo).
-    @Option(help: "β: KL coefficient to the base model (0: no reference).") var beta: Double?
-    @Option(help: "KL estimator: k1, k3 or full (exact over the vocabulary).") var klEstimator: KLEstimator?
-    @Option(help: "Target KL of the adaptive β (0: fixed β).") var klTarget: Double?
-    @Option(help: "Entropy bonus coefficient.") var entropyCoef: Double?
-    @Option(help: "ε_low of the ratio clip.") var epsilonLow: Double?
-    @Option(help: "ε_high of the ratio clip.") var epsilonHigh: Double?
-    @Option(help: "μ: passes over each batch.") var iterations: Int?
-    @Option(help: "Optimizer steps per pass.") var miniBatches: Int?
-    @Option(help: "grpo, dapo or dr_grpo.") var loss: LossAggregation?
-    @Option(help: "GRPO's policy term: clip, gspo (sequence ratio) or cispo.") var policyLoss: PolicyLossKind?
-    @Option(help: "group, batch or none (grpo, trpo).") var scaleRewards: RewardScaling?
+    @Option(help: "β: KL coefficient to the base model (0: no reference).\(Self.defaultText("beta"))") var beta: Double?
+    @Option(help: "KL estimator: k1, k3 or full (exact over the vocabulary).\(Self.defaultText("klEstimator"))") var klEstimator: KLEstimator?
+    @Option(help: "Target KL of the adaptive β (0: fixed β).\(Self.defaultText("klTarget"))") var klTarget: Double?
+    @Option(help: "Entropy bonus coefficient.\(Self.defaultText("entropyCoef"))") var entropyCoef: Double?
+    @Option(help: "ε_low of the ratio clip.\(Self.defaultText("epsilonLow"))") var epsilonLow: Double?
+    @Option(help: "ε_high of the ratio clip.\(Self.defaultText("epsilonHigh"))") var epsilonHigh: Double?
+    @Option(help: "μ: passes over each batch.\(Self.defaultText("iterations"))") var iterations: Int?
+    @Option(help: "Optimizer steps per pass.\(Self.defaultText("miniBatches"))") var miniBatches: Int?
+    @Option(help: "grpo, dapo or dr_grpo.\(Self.defaultText("loss"))") var loss: LossAggregation?
+    @Option(help: "GRPO's policy term: clip, gspo (sequence ratio) or cispo.\(Self.defaultText("policyLoss"))") var policyLoss: PolicyLossKind?
+    @Option(help: "group, batch or none (grpo, trpo).\(Self.defaultText("scaleRewards"))") var scaleRewards: RewardScaling?
     @Flag(help: "Leave truncated responses out of the loss.") var maskTruncated = false
     @Flag(help: "Leave zero-variance groups out of the loss (grpo).") var skipZeroVariance = false
 
     // The critic (ppo, trpo with --trpo-advantages gae).
-    @Option(help: "PPO's KL to the reference: in the reward or in the loss.") var klIn: KLPlacement?
-    @Option(help: "separate (a second GPT) or shared (a head on the policy).") var critic: CriticPlacement?
-    @Option(help: "GAE γ.") var gamma: Double?
-    @Option(help: "GAE λ of the advantages.") var lambda: Double?
-    @Option(help: "GAE λ of the critic's targets.") var criticLambda: Double?
+    @Option(help: "PPO's KL to the reference: in the reward or in the loss.\(Self.defaultText("klIn"))") var klIn: KLPlacement?
+    @Option(help: "separate (a second GPT) or shared (a head on the policy).\(Self.defaultText("critic.placement"))") var critic: CriticPlacement?
+    @Option(help: "GAE γ.\(Self.defaultText("critic.gamma"))") var gamma: Double?
+    @Option(help: "GAE λ of the advantages.\(Self.defaultText("critic.lambda"))") var lambda: Double?
+    @Option(help: "GAE λ of the critic's targets.\(Self.defaultText("critic.criticLambda"))") var criticLambda: Double?
     @Flag(help: "Do not whiten the advantages.") var noWhiten = false
-    @Option(help: "c of the clipped value loss.") var valueClip: Double?
-    @Option(help: "The critic's learning rate.") var criticLr: Float?
-    @Option(help: "Steps that train only the critic.") var criticWarmup: Int?
-    @Option(help: "Value-loss coefficient of a shared critic.") var vfCoef: Double?
+    @Option(help: "c of the clipped value loss.\(Self.defaultText("critic.valueClip"))") var valueClip: Double?
+    @Option(help: "The critic's learning rate.\(Self.defaultText("critic.learningRate"))") var criticLr: Float?
+    @Option(help: "Steps that train only the critic.\(Self.defaultText("critic.warmupSteps"))") var criticWarmup: Int?
+    @Option(help: "Value-loss coefficient of a shared critic.\(Self.defaultText("critic.valueCoef"))") var vfCoef: Double?
 
     // TRPO.
-    @Option(help: "δ: the trust region's KL bound.") var delta: Double?
-    @Option(help: "Conjugate-gradient iterations.") var cgIterations: Int?
-    @Option(help: "Damping added to the Fisher's diagonal.") var damping: Double?
-    @Option(help: "Share of the batch the Fisher-vector products run on.") var fisherFraction: Double?
-    @Option(help: "Line-search shrink factor.") var backtrackFactor: Double?
-    @Option(help: "Line-search tries.") var maxBacktracks: Int?
-    @Option(help: "TRPO's advantages: group or gae (with a critic).") var trpoAdvantages: TRPOAdvantageKind?
+    @Option(help: "δ: the trust region's KL bound.\(Self.defaultText("delta"))") var delta: Double?
+    @Option(help: "Conjugate-gradient iterations.\(Self.defaultText("cgIterations"))") var cgIterations: Int?
+    @Option(help: "Damping added to the Fisher's diagonal.\(Self.defaultText("damping"))") var damping: Double?
+    @Option(help: "Share of the batch the Fisher-vector products run on.\(Self.defaultText("fisherFraction"))") var fisherFraction: Double?
+    @Option(help: "Line-search shrink factor.\(Self.defaultText("backtrackFactor"))") var backtrackFactor: Double?
+    @Option(help: "Line-search tries.\(Self.defaultText("maxBacktracks"))") var maxBacktracks: Int?
+    @Option(help: "TRPO's advantages: group or gae (with a critic).\(Self.defaultText("advantages"))") var trpoAdvantages: TRPOAdvantageKind?
 
     /// The flags given, as overrides of config fields.
     func overrides() throws -> [FieldOverride] {
@@ -152,13 +157,17 @@ struct Train: ParsableCommand {
             }
             try c.set(try overrides())
             try c.validate()
+            c.base = try InputPath.resolve(c.base, what: "--base")
         } catch let e as ParameterError {
             throw ValidationError("\(e)")
         }
         return c
     }
 
-    func run() throws {
+    mutating func run() throws {
+        heldout = try InputPath.resolve(heldout, what: "--heldout")
+        if let r = resume { resume = try InputPath.resolve(r, what: "--resume") }
+        if let c = config { config = try InputPath.resolve(c, what: "--config") }
         try Cluster.run("train") { comm in try train(comm) }
     }
 
@@ -243,6 +252,11 @@ struct Train: ParsableCommand {
         say("next:\n  swift run -c release lab report \(path)                # the curves and traces, in \(path)/report.html\n"
             + "  swift run -c release lab eval \(trainer.config.base) \(last)\n"
             + "  swift run -c release lab traces --compare \(trainer.config.base) \(last)")
+    }
+
+    /// " (default: X)" for the help of the flag that sets config field `path`.
+    static func defaultText(_ path: String) -> String {
+        RunConfig.describeDefault(of: path).map { " (default: \($0))" } ?? ""
     }
 
     static func timestamp() -> String {

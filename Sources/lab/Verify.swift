@@ -12,6 +12,8 @@ struct Verify: ParsableCommand {
         input line (or its problem) has one. A line that cannot be read (not UTF-8, not JSON, a bad problem) gets
         {"verdict": "error", "reason": "...", "line": n} in its place, the rest are still graded, and the exit status is 1.
         The policy is in README ("Verifier policy").
+
+        Example: lab problems generate --family add --difficulty 2 --count 3 --responses full | lab verify
         """)
 
     @Argument(help: "JSONL input file, or - for standard input.")
@@ -35,7 +37,8 @@ struct Verify: ParsableCommand {
         }
     }
 
-    func run() throws {
+    mutating func run() throws {
+        file = try InputPath.resolve(file, what: "FILE")
         if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
         let scorer = Scorer(weights: RewardWeights(accuracy: accuracyWeight, format: formatWeight, steps: stepWeight))
         let hint = "each line is one JSON object {\"problem\": a problem object, \"response\": a string}; in the problem, "

@@ -276,3 +276,31 @@ func damagedCheckpointsGiveTypedErrors(_ c: DamageCase) throws {
 func parameterEstimateIsTheLayoutsCount(_ c: GPTConfig) {
     #expect(c.parameterEstimate == Double(ParameterLayout(c).count))
 }
+
+/// `lab export --hf`'s files: every tensor under Transformers' GPT-2 name with the lab's values,
+/// zero biases for a bias-free model (so the export always has GPT-2's full set), and a config
+/// with the model's sizes.
+@Test(arguments: [true, false]) func huggingFaceExportHasGPT2sTensorsAndSizes(bias: Bool) throws {
+    let tok = try CharTokenizer(vocabulary: "ab\n 0123456789+=")
+    let config = GPTConfig(vocabSize: tok.vocabSize, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8, bias: bias)
+    let model = try scrambledModel(config, seed: 3)
+    let files = Dictionary(uniqueKeysWithValues: HuggingFace.files(of: model, tokenizer: tok, source: "ckpt", step: 7).map { ($0.name, $0.data) })
+    #expect(Set(files.keys) == ["config.json", "generation_config.json", "model.safetensors", "special_tokens_map.json",
+                                "tokenizer.json", "tokenizer_config.json"])
+    let (tensors, _) = try SafeTensors.decode(try #require(files["model.safetensors"]), path: "export")
+    let full = GPTConfig(vocabSize: tok.vocabSize, contextLength: 8, nLayer: 2, nHead: 2, nEmbd: 8, bias: true)
+    #expect(Set(tensors.keys) == Set(ParameterLayout(full).tensors.map { "transformer." + $0.name }))
+    for (name, t) in tensors {
+        let lab = name.dropFirst("transformer.".count)
+        if let own = model.layout.tensor(named: String(lab)) {
+            #expect(t.shape == own.shape && t.values == Array(UnsafeBufferPointer(start: model.params.base + own.offset, count: own.count)), "\(name)")
+        } else {
+            #expect(!bias && name.hasSuffix(".bias") && t.values.allSatisfy { $0 == 0 }, "\(name)")
+        }
+    }
+    let configData = try #require(files["config.json"])
+    let c = try #require(try JSONSerialization.jsonObject(with: configData) as? [String: Any])
+    #expect(c["model_type"] as? String == "gpt2" && c["n_layer"] as? Int == 2 && c["n_head"] as? Int == 2 && c["n_embd"] as? Int == 8)
+    #expect(c["vocab_size"] as? Int == tok.vocabSize && c["n_positions"] as? Int == 8 && c["activation_function"] as? String == "gelu")
+    #expect(c["layer_norm_epsilon"] as? Double == Double(GPTConfig.layerNormEpsilon) && c["tie_word_embeddings"] as? Bool == true)
+}

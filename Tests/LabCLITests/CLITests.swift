@@ -20,10 +20,11 @@ struct RunResult {
     var stderr: String
 }
 
-func lab(_ args: [String], stdin: String? = nil, binary: String? = nil) throws -> RunResult {
+func lab(_ args: [String], stdin: String? = nil, binary: String? = nil, in directory: String? = nil) throws -> RunResult {
     let p = Process()
     p.executableURL = binary.map { URL(fileURLWithPath: $0) } ?? labBinary
     p.arguments = args
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = Pipe(), err = Pipe(), inp = Pipe()
     p.standardOutput = out
     p.standardError = err

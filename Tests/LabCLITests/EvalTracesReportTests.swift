@@ -118,7 +118,8 @@ struct ParameterCLITests {
         (["eval", "ckpt", "--samples", "0"], "--samples must be at least 1"),
         (["eval", "ckpt", "--samples", "4", "--temperature", "0"], "--temperature must be positive"),
         (["eval", "ckpt", "--max-length", "0"], "--max-length must be at least 1; got 0"),
-        (["traces", "ckpt", "-n", "0"], "-n must be at least 1; got 0"),
+        (["traces", "ckpt", "-n", "0"], "--count must be at least 1; got 0"),
+        (["traces", "ckpt", "--count", "0"], "--count must be at least 1; got 0"),
         (["traces", "ckpt", "--max-length", "0"], "--max-length must be at least 1"),
         (["report", "run", "--traces=-1"], "--traces must be 0 or more; got -1"),
         (["train", "--group-size", "1"], "--group-size (\"groupSize\" in --config) must be at least 2"),
@@ -130,7 +131,8 @@ struct ParameterCLITests {
         (["train", "--algo", "trpo", "--lr", "1e-4"], "--lr sets the policy's learning rate, which TRPO does not have"),
         (["sample", "ckpt", "--question", "1+1", "--temperature", "nan"], "--temperature must be 0 (greedy) or more, and finite; got nan"),
         (["sample", "ckpt", "--question", "1+1", "--max-length", "0"], "--max-length must be at least 1; got 0"),
-        (["sample", "ckpt", "--question", "1+1", "-n", "0"], "-n must be at least 1; got 0"),
+        (["sample", "ckpt", "--question", "1+1", "-n", "0"], "--samples must be at least 1; got 0"),
+        (["sample", "ckpt", "--question", "1+1", "--samples", "0"], "--samples must be at least 1; got 0"),
         (["traces", "ckpt", "--top-p", "2"], "--top-p must be in (0, 1]; got 2"),
     ])
     func nonsenseIsRejectedNamingTheFlag(args: [String], message: String) throws {

@@ -39,6 +39,16 @@ extension RunConfig {
 }
 
 struct ParameterValidationTests {
+    /// The defaults lab train --help quotes come from the parameter structs themselves, per algorithm.
+    @Test func helpDefaultsComeFromTheParameters() {
+        #expect(RunConfig.describeDefault(of: "seed") == String(TrainingParameters().seed))
+        #expect(RunConfig.describeDefault(of: "learningRate") == String(format: "%g", Double(TrainingParameters().learningRate)))
+        #expect(RunConfig.describeDefault(of: "klEstimator") == "\(GRPOParameters().klEstimator.rawValue) (ppo: \(PPOParameters().klEstimator.rawValue))")
+        #expect(RunConfig.describeDefault(of: "critic.learningRate") == String(format: "%g", Double(PPOParameters().critic.learningRate)))
+        #expect(RunConfig.describeDefault(of: "maskTruncated") == "false")
+        #expect(RunConfig.describeDefault(of: "noSuchField") == nil)
+    }
+
     @Test(arguments: [
         ({ @Sendable (c: inout RunConfig) in c.training.groupSize = 1 }, "--group-size (\"groupSize\" in --config) must be at least 2"),
         ({ @Sendable (c: inout RunConfig) in c.training.promptsPerStep = 0 }, "--prompts-per-step"),
@@ -82,7 +92,7 @@ struct ParameterValidationTests {
     }
 
     @Test(arguments: [
-        ({ @Sendable (p: inout TraceParameters) in p.count = 0 }, "-n must be at least 1"),
+        ({ @Sendable (p: inout TraceParameters) in p.count = 0 }, "--count must be at least 1"),
         ({ @Sendable (p: inout TraceParameters) in p.temperature = -1 }, "--temperature must be 0 (greedy) or more"),
         ({ @Sendable (p: inout TraceParameters) in p.maxNewTokens = 0 }, "--max-length"),
         ({ @Sendable (p: inout TraceParameters) in p.maxTries = 0 }, "--max-tries"),

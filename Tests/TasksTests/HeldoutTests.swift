@@ -75,6 +75,9 @@ struct HeldoutTests {
         for bad in ["", "pow", "mul@", "mul:", "mul:3-1", "mul:1-999", "add@-1", "add@0", "@", "add:1-2:3"] {
             #expect(throws: InputFileError.self, "\(bad)") { try Curriculum(spec: bad) }
         }
+        // spec says it back in the words init(spec:) reads (what lab train --help shows as the default).
+        #expect(c.spec == "add:1-6,mul:2-2@3,countdown:3-4")
+        #expect(try Curriculum(spec: c.spec) == c && (try Curriculum(spec: Curriculum.standard.spec)) == .standard)
     }
 
     @Test func sha256KnownVectors() {

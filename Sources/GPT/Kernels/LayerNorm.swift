@@ -6,7 +6,7 @@ public func layerNormForward(_ out: UnsafeMutablePointer<Float>, _ mean: UnsafeM
                              _ rstd: UnsafeMutablePointer<Float>?,
                              _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                              _ bias: UnsafePointer<Float>?, _ N: Int, _ C: Int) {
-    let eps: Float = 1e-5
+    let eps = GPTConfig.layerNormEpsilon
     for r in 0..<N {
         let x = inp + r * C
         let m = vsum(x, C) / Float(C)

@@ -350,6 +350,35 @@ public struct FieldOverride {
 }
 
 extension RunConfig {
+    /// The default of the field at `path` (as in `FieldOverride`), in words for a help text:
+    /// "1e-05", or "0.04 (ppo: 0.05)" where algorithms differ; nil for a field no algorithm has.
+    public static func describeDefault(of path: String) -> String? {
+        let keys = path.split(separator: ".").map(String.init)
+        func value(in object: [String: Any]) -> Any? {
+            var o = object
+            for key in keys.dropLast() { guard let inner = o[key] as? [String: Any] else { return nil }; o = inner }
+            return o[keys.last!]
+        }
+        func words(_ v: Any) -> String {
+            if let s = v as? String { return s }
+            if let n = v as? NSNumber {
+                // JSONSerialization's booleans are NSNumbers of type "c" (char).
+                if String(cString: n.objCType) == "c" { return n.boolValue ? "true" : "false" }
+                return String(format: "%g", n.doubleValue)
+            }
+            return "\(v)"
+        }
+        let shown: [(AlgorithmName, String)] = AlgorithmName.allCases.compactMap { name in
+            let c = RunConfig(base: "", algorithm: .defaults(name))
+            guard let t = try? JSONMerge.object(c.training), let a = try? c.algorithm.jsonObject(),
+                  let v = value(in: t) ?? value(in: a) else { return nil }
+            return (name, words(v))
+        }
+        guard let first = shown.first else { return nil }
+        let others = shown.dropFirst().filter { $0.1 != first.1 }
+        return first.1 + (others.isEmpty ? "" : " (" + others.map { "\($0.0.rawValue): \($0.1)" }.joined(separator: ", ") + ")")
+    }
+
     /// Sets each override's field in `training` or in the algorithm's parameters, whichever has
     /// it. A flag whose field this run's algorithm does not have is an error naming the
     /// algorithms that do.
