@@ -12,7 +12,7 @@ struct Export: ParsableCommand {
         (tokenizer.json, tokenizer_config.json, special_tokens_map.json: ids 0-2 are <pad>, <bos>, <eos>; the \
         tokenizer adds <bos> as the lab's prompts start with it). GPT2LMHeadModel.from_pretrained(DIR) and \
         AutoTokenizer.from_pretrained(DIR) load it; scripts/check-hf-export checks that Transformers' greedy answers \
-        are the lab's. With left-padded batches, pass position_ids (README "Opening a checkpoint in Python").
+        are the lab's. With left-padded batches, pass position_ids (README "Opening a checkpoint in Transformers").
 
         Example: lab export checkpoints/r1zero/step_000190 --hf out/r1zero-hf
         """)
