@@ -20,7 +20,7 @@ struct Export: ParsableCommand {
     @Argument(help: "Checkpoint directory (with model.safetensors and meta.json).")
     var checkpoint: String
 
-    @Option(help: "Directory to write (replaced atomically if it exists).")
+    @Option(help: ArgumentHelp("Directory to write (replaced atomically if it exists).", valueName: "DIR"))
     var hf: String
 
     func run() throws {
