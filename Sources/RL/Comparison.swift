@@ -41,7 +41,12 @@ public struct RunSummary {
         return xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
     }
     var finalEval: JSONValue? { evals.last }
-    var bestEval: JSONValue? { evals.max { ($0["pass@1"]?.doubleValue ?? -1) < ($1["pass@1"]?.doubleValue ?? -1) } }
+    /// The evaluation with the highest pass@1; of equals the latest, as lab train's summary and lab report say.
+    var bestEval: JSONValue? {
+        evals.reduce(nil) { best, e in
+            best == nil || (e["pass@1"]?.doubleValue ?? -1) >= (best!["pass@1"]?.doubleValue ?? -1) ? e : best
+        }
+    }
 
     /// Held-out pass@1 at the last evaluation made within `seconds` of the run's start (the
     /// evaluation after step s is timed by step s's `time/elapsed_s`).

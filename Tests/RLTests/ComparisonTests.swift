@@ -39,6 +39,9 @@ struct ComparisonTests {
         #expect(lines[2] == "| a | ppo | dapo | 4 × 4 | 30.0% | 50.0% (2) | 120 | 130 / 102 | 0.7 | 0.4 / 0.1 / 0.2 | 10.00 | 204 | 3.4 / 3.4 / 6.8 |",
                 "\(lines[2])")
         #expect(lines[3].hasPrefix("| b | trpo | - | 4 × 4 | 30.0% | 30.0% (4) |"), "\(lines[3])")
+        // Of equal best evaluations, the latest.
+        let c = try RunSummary.load(try makeRun("c", algorithm: .grpo, best: 0.3, in: root))
+        #expect(Comparison.markdown([c]).split(separator: "\n")[2].hasPrefix("| c | grpo | dapo | 4 × 4 | 30.0% | 30.0% (4) |"))
         // The held-out result within a wall time: the evaluation after the last step that ended in time.
         #expect(a.passAt(seconds: 25)! == (2, 0.5))
         #expect(a.passAt(seconds: 5)! == (0, 0.1))
