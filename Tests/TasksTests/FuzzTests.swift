@@ -60,8 +60,11 @@ struct FuzzTests {
                 #expect(reallyCorrect(response, mulProblem), "\(name) earned accuracy")
             }
             #expect((s.reward["accuracy"] ?? 0) == (s.verdict.isCorrect ? 1 : 0))
+            // The slowest (1 MB of spaces) stays under 10 ms on an idle machine here and took
+            // 10.5 ms beside a training run on both cores; 25 ms leaves room for a slower or busy
+            // machine, and a super-linear blow-up on these inputs would take seconds.
             let t = slowestScore([response], mulProblem)
-            #expect(t < .milliseconds(10), "\(name) took \(t)")
+            #expect(t < .milliseconds(25), "\(name) took \(t)")
         }
     }
 
