@@ -21,7 +21,7 @@ struct Train: ParsableCommand {
         Ctrl-C saves a checkpoint and exits; --resume RUN continues exactly (only --steps may change).
 
         Examples:
-          lab train --out checkpoints/my-run                  # the default GRPO run (about 20 minutes on 2 cores)
+          lab train --out checkpoints/my-run                  # the default GRPO run (20 to 40 minutes on 2 cores)
           lab train --algo ppo --steps 50 --out checkpoints/ppo-50
           lab train --resume checkpoints/my-run --steps 250
         """)
