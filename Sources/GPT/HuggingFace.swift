@@ -61,13 +61,11 @@ public enum HuggingFace {
             NamedTensor(name: "transformer." + t.name, shape: t.shape, values: t.values)
         }
         if !c.bias {
-            let C = c.nEmbd
-            var biases = [("ln_f.bias", C)]
-            for l in 0..<c.nLayer {
-                biases += [("h.\(l).ln_1.bias", C), ("h.\(l).attn.c_attn.bias", 3 * C), ("h.\(l).attn.c_proj.bias", C),
-                           ("h.\(l).ln_2.bias", C), ("h.\(l).mlp.c_fc.bias", 4 * C), ("h.\(l).mlp.c_proj.bias", C)]
+            var full = c
+            full.bias = true
+            tensors += ParameterLayout(full).tensors.filter { model.layout.tensor(named: $0.name) == nil }.map {
+                NamedTensor(name: "transformer." + $0.name, shape: $0.shape, values: [Float](repeating: 0, count: $0.count))
             }
-            tensors += biases.map { NamedTensor(name: "transformer." + $0.0, shape: [$0.1], values: [Float](repeating: 0, count: $0.1)) }
         }
         func json(_ object: Any) -> Data {
             // Every value above is a JSON type, so this cannot fail.
