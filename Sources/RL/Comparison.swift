@@ -60,33 +60,48 @@ public struct RunSummary {
 }
 
 public enum Comparison {
-    /// The Markdown table of `runs`.
-    public static func markdown(_ runs: [RunSummary]) -> String {
+    /// The table of `runs`: its header and one row of cells per run.
+    static func table(_ runs: [RunSummary]) -> (header: [String], rows: [[String]]) {
         func pct(_ x: Double?) -> String { x.map { String(format: "%.1f%%", $0 * 100) } ?? "-" }
         func num(_ x: Double?, _ f: String = "%.0f") -> String { x.map { String(format: f, $0) } ?? "-" }
         func minutes(_ s: Double?) -> String { s.map { String(format: "%.1f", $0 / 60) } ?? "-" }
-        var t = "| run | algorithm | loss | steps × responses | held-out pass@1 (end) | best (step) | mean length (end) "
-            + "| wrong-response length: held-out (end) / training (last 10 steps) | wall min | sampling / scoring / training min "
-            + "| s per step (median) | peak RSS MB | parameters / gradients / optimizer MB |\n"
-        t += "|" + String(repeating: "---|", count: 13) + "\n"
-        for r in runs {
+        let header = ["run", "algorithm", "loss", "steps × responses", "held-out pass@1 (end)", "best (step)", "mean length (end)",
+                      "wrong-response length: held-out (end) / training (last 10 steps)", "wall min", "sampling / scoring / training min",
+                      "s per step (median)", "peak RSS MB", "parameters / gradients / optimizer MB"]
+        let rows = runs.map { r -> [String] in
             let best = r.bestEval
             let steps = r.metrics.compactMap { m -> Double? in
                 guard let sample = m["time/sample_s"]?.doubleValue else { return nil }
                 return sample + (m["time/score_s"]?.doubleValue ?? 0) + (m["time/train_s"]?.doubleValue ?? 0)
             }.sorted()
-            t += "| \(r.name) | \(r.algorithm) | \(r.aggregation ?? "-") | \(r.steps) × \(r.responsesPerStep) "
-                + "| \(pct(r.finalEval?["pass@1"]?.doubleValue)) "
-                + "| \(pct(best?["pass@1"]?.doubleValue)) (\(best?["step"]?.intValue.map(String.init) ?? "-")) "
-                + "| \(num(r.finalEval?["mean_length"]?.doubleValue)) "
-                + "| \(num(r.finalEval?["length/wrong_mean"]?.doubleValue)) / \(num(r.tail("length/wrong_mean", 10))) "
-                + "| \(minutes(r.last("time/elapsed_s"))) "
-                + "| \(minutes(r.sum("time/sample_s"))) / \(minutes(r.sum("time/score_s"))) / \(minutes(r.sum("time/train_s"))) "
-                + "| \(num(steps.isEmpty ? nil : steps[steps.count / 2], "%.2f")) "
-                + "| \(num(r.maximum("memory/peak_rss_mb"))) "
-                + "| \(num(r.last("memory/parameters_mb"), "%.1f")) / \(num(r.last("memory/gradients_mb"), "%.1f")) / \(num(r.last("memory/optimizer_mb"), "%.1f")) |\n"
+            return [r.name, r.algorithm, r.aggregation ?? "-", "\(r.steps) × \(r.responsesPerStep)",
+                    pct(r.finalEval?["pass@1"]?.doubleValue),
+                    "\(pct(best?["pass@1"]?.doubleValue)) (\(best?["step"]?.intValue.map(String.init) ?? "-"))",
+                    num(r.finalEval?["mean_length"]?.doubleValue),
+                    "\(num(r.finalEval?["length/wrong_mean"]?.doubleValue)) / \(num(r.tail("length/wrong_mean", 10)))",
+                    minutes(r.last("time/elapsed_s")),
+                    "\(minutes(r.sum("time/sample_s"))) / \(minutes(r.sum("time/score_s"))) / \(minutes(r.sum("time/train_s")))",
+                    num(steps.isEmpty ? nil : steps[steps.count / 2], "%.2f"),
+                    num(r.maximum("memory/peak_rss_mb")),
+                    "\(num(r.last("memory/parameters_mb"), "%.1f")) / \(num(r.last("memory/gradients_mb"), "%.1f")) / \(num(r.last("memory/optimizer_mb"), "%.1f"))"]
         }
-        return t
+        return (header, rows)
+    }
+
+    /// The Markdown table of `runs`.
+    public static func markdown(_ runs: [RunSummary]) -> String {
+        let (header, rows) = table(runs)
+        func line(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |\n" }
+        return line(header) + "|" + String(repeating: "---|", count: header.count) + "\n" + rows.map(line).joined()
+    }
+
+    /// The same table in HTML, for the overlay page.
+    static func htmlTable(_ runs: [RunSummary]) -> String {
+        let (header, rows) = table(runs)
+        func line(_ cells: [String], _ tag: String) -> String {
+            "<tr>" + cells.map { "<\(tag)>\(TracePainter.escape($0))</\(tag)>" }.joined() + "</tr>\n"
+        }
+        return "<table class=\"summary compare\">\n" + line(header, "th") + rows.map { line($0, "td") }.joined() + "</table>\n"
     }
 
     /// The overlay page: held-out pass@1 and mean length of every run against sampled responses.
@@ -116,7 +131,7 @@ public enum Comparison {
             }
             h += "</div>\n</figure>\n"
         }
-        h += "</div>\n<h2>Table</h2>\n<pre>\(TracePainter.escape(markdown(runs)))</pre>\n"
+        h += "</div>\n<h2>Table</h2>\n" + htmlTable(runs)
         return h + "<p class=\"footer\">Written by <code>lab report</code>.</p>\n</body>\n</html>\n"
     }
 

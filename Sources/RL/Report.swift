@@ -454,6 +454,8 @@ public struct RunReport {
     h2 { font-size: 18px; border-bottom: 1px solid #ddd; padding-bottom: 4px; margin-top: 28px; }
     table.summary { border-collapse: collapse; margin: 12px 0; } table.summary th, table.summary td { padding: 3px 12px; text-align: right; }
     table.summary th:first-child { text-align: left; } table.summary tr + tr { border-top: 1px solid #eee; }
+    table.compare { font-size: 13px; } table.compare th { vertical-align: bottom; font-weight: 600; max-width: 130px; }
+    table.compare td { white-space: nowrap; } table.compare td:first-child { font-family: monospace; text-align: left; }
     .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(580px, 1fr)); gap: 18px; }
     figure { margin: 0; } figcaption { margin-bottom: 4px; } .caption { color: #666; font-size: 12px; }
     svg.chart { background: #fff; border: 1px solid #e4e4e4; }

@@ -61,7 +61,10 @@ struct ComparisonTests {
             #expect(chart.contains("points=\"56.0,190.4 300.0,112.0 544.0,151.2\""))
         }
         #expect(chart.contains("sampled responses 8: 50.0%"))
-        #expect(html.contains("| a | grpo |") && html.contains("| b | rloo |"))
+        // The page's table is an HTML table with the Markdown table's cells.
+        #expect(html.contains("<tr><td>a</td><td>grpo</td><td>dapo</td><td>4 × 4</td>"))
+        #expect(html.contains("<tr><td>b</td><td>rloo</td>"))
+        #expect(html.components(separatedBy: "<th>").count - 1 == Comparison.markdown(runs).split(separator: "\n")[0].split(separator: "|").count)
         let svg = Comparison.standaloneSVG("compare-length", runs)
         #expect(svg.hasPrefix("<svg xmlns=") && svg.contains(">a</text>") && svg.contains(">b</text>"))
     }
