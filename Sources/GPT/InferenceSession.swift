@@ -94,7 +94,7 @@ public final class InferenceSession {
 
     private func run() -> UnsafeBufferPointer<Float> {
         let c = model.config, lay = model.layout
-        let C = c.nEmbd, L = c.nLayer, NH = c.nHead, hs = c.headSize, V = c.vocabSize, Tm = c.contextLength
+        let C = c.nEmbd, L = c.nLayer, NH = c.nHead, hs = c.headSize, V = c.vocabSize
         var R = rowTok.count
         ensureRows(R)
         let P = model.params.base
