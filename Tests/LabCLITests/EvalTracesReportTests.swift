@@ -343,7 +343,7 @@ struct SignalTests {
         // Output to a file, not a pipe: nobody reads it while the run goes, and a full pipe would
         // block the run.
         let log = t.dir + "/train.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         defer { try? handle.close() }
         (p.standardOutput, p.standardError) = (handle, handle)
