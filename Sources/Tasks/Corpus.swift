@@ -30,6 +30,12 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// choice is a bare answer while its samples reason on about half the problems, the
     /// starting point R1-Zero had. Without them greedy decoding followed whichever style led.
     public var openers = ["Let me work it out.", "Step by step.", "First the digits.", "OK, carefully."]
+    /// Countdown's full solutions search backward from the target, and countdown has drill
+    /// lines of the search's whole operations (`CountdownFamily.full`). Off, they are one or two
+    /// random tries before the recorded solution, which is what the shipped base read: its
+    /// countdown reasoning was right on 5.5% of its samples, as the solution came from nowhere.
+    /// On is the candidate for the next base (README, "Countdown's search").
+    public var countdownSearch = false
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
@@ -89,7 +95,7 @@ extension CorpusMix {
     func document(for p: Problem, rng: inout SeededRandom) -> CorpusDocument? {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
-        guard var response = try? p.solution(style: style) else { return nil }
+        guard var response = try? p.solution(style: style, countdownSearch: countdownSearch) else { return nil }
         var isRepair = false
         if style == .full, rng.chance(repair),
            let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {
@@ -111,7 +117,9 @@ extension CorpusMix {
     /// `drillLines` facts, each from a family of the curriculum drawn by weight; nil when no
     /// family in the curriculum has drills.
     func drillSheet(rng: inout SeededRandom) -> CorpusDocument? {
-        let entries = curriculum.entries.filter { $0.weight > 0 && $0.family.hasDrills }
+        let entries = curriculum.entries.filter {
+            $0.weight > 0 && $0.family.hasDrills && ($0.family != .countdown || countdownSearch)
+        }
         guard !entries.isEmpty else { return nil }
         let lines = (0..<drillLines).compactMap { _ in entries.pick(rng: &rng).family.drill(rng: &rng) }
         return CorpusDocument(problem: nil, style: nil, isWrong: false, prompt: "", response: lines.joined(separator: "\n"))
@@ -134,12 +142,14 @@ enum Corruption {
                 text = String(decoding: bytes, as: UTF8.self)
             }
         }
-        // A wrong final answer.
+        // A wrong final answer, in place of the one the response gives (countdown's full
+        // solutions find their own expression).
+        let answer = Verifier().verify(response, for: problem).answer ?? problem.answer
         let wrong: String
         if problem.family == .countdown {
             // Swap one operator for another, keeping only swaps that miss the target.
             let ops: [Character] = ["+", "-", "*"]
-            let a = Array(problem.answer)
+            let a = Array(answer)
             var candidates: [String] = []
             for i in a.indices where ops.contains(a[i]) {
                 for o in ops where o != a[i] {
@@ -149,15 +159,15 @@ enum Corruption {
                     if (try? ExpressionParser().evaluate(text)) != problem.target.map({ Rational($0) }) { candidates.append(text) }
                 }
             }
-            wrong = candidates.isEmpty ? problem.answer + "+1" : candidates[rng.int(in: 0...(candidates.count - 1))]
-        } else if let v = Rational(problem.answer) {
+            wrong = candidates.isEmpty ? answer + "+1" : candidates[rng.int(in: 0...(candidates.count - 1))]
+        } else if let v = Rational(answer) {
             wrong = perturb(v, rng: &rng).description
         } else {
             return text
         }
-        text = text.replacingAll("so \(problem.answer)\n", with: "so \(wrong)\n")
-        text = text.replacingAll("x=\(problem.answer)\n", with: "x=\(wrong)\n")
-        return text.replacingAll("<answer>\(problem.answer)</answer>", with: "<answer>\(wrong)</answer>")
+        text = text.replacingAll("so \(answer)\n", with: "so \(wrong)\n")
+        text = text.replacingAll("x=\(answer)\n", with: "x=\(wrong)\n")
+        return text.replacingAll("<answer>\(answer)</answer>", with: "<answer>\(wrong)</answer>")
     }
 
     /// A nearby different value: the numerator changed in one digit.

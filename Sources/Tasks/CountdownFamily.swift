@@ -95,6 +95,27 @@ enum CountdownFamily: FamilyGenerator {
 
     static let repairs = false
 
+    /// One whole operation of the kind the search takes, on two of the game's numbers or on a
+    /// value met on the way (10–999) and a number: `25*3=75`, `143-75=68`, `280/5=56`. The
+    /// search's steps are not written digit by digit, so the base needs these facts by heart.
+    static func drill(rng: inout SeededRandom) -> String? {
+        func number() -> Int { rng.chance(0.25) ? rng.element(of: large) : rng.int(in: 1...10) }
+        let y = number(), wide = rng.chance(0.5)
+        let x = wide ? rng.int(in: 10...999) : number()
+        let (a, b) = (max(x, y), min(x, y))
+        switch rng.int(in: 0...3) {
+        case 0: return "\(a)+\(b)=\(a + b)"
+        case 1 where a > b: return "\(a)-\(b)=\(a - b)"
+        case 1: return "\(a)+\(b)=\(a + b)"
+        case 2:
+            let m = max(y, 2), f = wide ? rng.int(in: 2...max(2, 999 / m)) : max(number(), 2)
+            return "\(max(f, m))*\(min(f, m))=\(f * m)"
+        default:
+            let m = max(y, 2), q = wide ? rng.int(in: 2...max(2, 999 / m)) : max(number(), 2)
+            return "\(q * m)/\(m)=\(q)"
+        }
+    }
+
     /// The solution tree of a problem's recorded answer.
     static func tree(_ p: Problem) throws(SolutionError) -> Node {
         guard let numbers = p.numbers, let target = p.target,
@@ -109,10 +130,102 @@ enum CountdownFamily: FamilyGenerator {
         try tree(p).steps.joined(separator: "\n")
     }
 
-    /// One or two failed attempts drawn from a stream seeded by the problem, then the solution
-    /// and a check. The steps are whole operations on numbers up to three digits: the search is
-    /// what this family teaches.
+    /// A backward search from the target, every step a whole operation on numbers up to three
+    /// digits: `81 from 100,9,6,4`, then for each number (largest first) the value the others
+    /// must make for it to reach the target (`100-81=19 from 9,6,4`: 81 is 100 minus 19), down to
+    /// a pair, which works out its sum, difference, product and quotient in turn until one is the
+    /// value (`6+4=10 yes`; `9+6=15 9-6=3 9*6=54 no`, and the search goes back). Found, the
+    /// expression is built back up (`so 9+(6+4)=19`) and checked. Each step is one a person
+    /// takes, so the procedure can be learnt, unlike a solution that appears after random tries.
+    /// A search that runs over `searchBudget` characters (some 4-number problems, more with 5,
+    /// whose solutions need two pairs) falls back to `guessed`.
+    ///
+    /// The corpus writes this only with `CorpusMix.countdownSearch`; without it countdown's full
+    /// solution is `guessed`, as in the shipped base.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+        guard let found = search(p) else { return try guessed(p) }
+        return found.lines
+    }
+
+    static func fullAnswer(_ p: Problem) throws(SolutionError) -> String {
+        let tree = try tree(p)
+        return search(p)?.answer ?? tree.text
+    }
+
+    /// Characters of search lines after which the full solution gives up on the search.
+    static let searchBudget = 320
+
+    /// The lines and answer of the backward search for `p`, or nil when it runs over budget.
+    static func search(_ p: Problem) -> (lines: [String], answer: String)? {
+        guard let numbers = p.numbers, let target = p.target else { return nil }
+        let pool = numbers.sorted(by: >)
+        var lines = ["\(target) from " + list(pool)]
+        var used = 0
+        guard let path = backward(target, pool, into: &lines, used: &used) else { return nil }
+        for (e, v) in path.dropFirst().dropLast() { lines.append("so \(e)=\(v)") }
+        let answer = path.last!.expression
+        lines.append(Steps.verdict("\(answer)=\(target)", true))
+        return (lines, answer)
+    }
+
+    static func list(_ pool: [Int]) -> String { pool.map(String.init).joined(separator: ",") }
+
+    /// Searches for `t` from `pool` (sorted, largest first), appending its lines. Returns the
+    /// expressions that make each value on the way, innermost (the pair) first, or nil.
+    static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int)
+        -> [(expression: String, value: Int)]? {
+        func write(_ line: String) {
+            lines.append(line)
+            used += line.utf8.count + 1
+        }
+        if pool.count == 2 {
+            // Each value is worked out before it is compared: a line that only named the hit
+            // would end in the value sought, which a model can copy instead of computing.
+            let (x, y) = (pool[0], pool[1])
+            var worked: [String] = []
+            for e in ["+", "-", "*", "/"] {
+                guard let v = combine(.leaf(x), .leaf(y), Character(e))?.value else { continue }
+                worked.append("\(x)\(e)\(y)=\(v)")
+                if v == t {
+                    write(worked.joined(separator: " ") + " yes")
+                    return [("\(x)\(e)\(y)", t)]
+                }
+            }
+            write(worked.joined(separator: " ") + " no")
+            return nil
+        }
+        let written = lines.count
+        for (k, n) in pool.enumerated() where k == 0 || pool[k - 1] != n {
+            var rest = pool
+            rest.remove(at: k)
+            // What `rest` must make (r) for n to reach t, the step written, and how the expression
+            // for r becomes one for t.
+            var candidates: [(step: String, r: Int, wrap: (String) -> String)] = []
+            if t > n { candidates.append(("\(t)-\(n)", t - n, { "\(n)+(\($0))" })) }
+            if n > t { candidates.append(("\(n)-\(t)", n - t, { "\(n)-(\($0))" })) }
+            if n > 1, t % n == 0 { candidates.append(("\(t)/\(n)", t / n, { "\(n)*(\($0))" })) }
+            candidates.append(("\(t)+\(n)", t + n, { "(\($0))-\(n)" }))
+            if n > 1 { candidates.append(("\(t)*\(n)", t * n, { "(\($0))/\(n)" })) }
+            for c in candidates where (1...999).contains(c.r) {
+                // A pair makes at most the larger of its sum and product: larger values are not tried.
+                if rest.count == 2, c.r > max(rest[0] * rest[1], rest[0] + rest[1]) { continue }
+                guard used <= searchBudget else { return nil }
+                write("\(c.step)=\(c.r) from " + list(rest))
+                if var path = backward(c.r, rest, into: &lines, used: &used) {
+                    path.append((c.wrap(path.last!.expression), t))
+                    return path
+                }
+            }
+        }
+        // Every value the others would have to make is out of their reach.
+        if lines.count == written { write(list(pool) + " no") }
+        return nil
+    }
+
+    /// The shipped base's full style, and the fallback of searches over budget: one or two failed
+    /// random attempts drawn from a stream seeded by the problem, then the recorded solution and
+    /// a check.
+    static func guessed(_ p: Problem) throws(SolutionError) -> [String] {
         let tree = try tree(p)
         let (numbers, target) = (p.numbers!, p.target!)
         var rng = SeededRandom(seed: fnv1a(p.canonicalKey))

@@ -41,6 +41,9 @@ protocol FamilyGenerator {
     /// Whether a slip in the full solution is always exposed by its check, so repair traces can
     /// be written (`countdown` searches instead; `frac` has no check).
     static var repairs: Bool { get }
+    /// The answer a full solution ends with: the recorded one, unless the family's work finds
+    /// its own (`countdown`'s search).
+    static func fullAnswer(_ problem: Problem) throws(SolutionError) -> String
     /// One of the one-digit facts the full solutions are built from (`7+5+1=13`), drawn
     /// uniformly; nil when the family has none.
     static func drill(rng: inout SeededRandom) -> String?
@@ -49,6 +52,7 @@ protocol FamilyGenerator {
 extension FamilyGenerator {
     static func drill(rng: inout SeededRandom) -> String? { nil }
     static var repairs: Bool { true }
+    static func fullAnswer(_ problem: Problem) throws(SolutionError) -> String { problem.answer }
 }
 
 /// A problem before it has an id.
@@ -112,14 +116,21 @@ extension Family {
 
 extension Problem {
     /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
-    /// it makes is true (the step checker verifies them in the tests).
-    public func solution(style: SolutionStyle) throws(SolutionError) -> String {
+    /// it makes is true (the step checker verifies them in the tests). `countdownSearch` picks
+    /// countdown's full style: the backward search, or random tries before the recorded
+    /// solution (the shipped base's; see `CorpusMix.countdownSearch`).
+    public func solution(style: SolutionStyle, countdownSearch: Bool = false) throws(SolutionError) -> String {
         let g = family.generator
         let body: String
+        var answer = self.answer
         switch style {
         case .answer: body = ""
         case .brief: body = try g.brief(self)
-        case .full: body = try g.full(self, slip: nil).joined(separator: "\n")
+        case .full where family == .countdown && !countdownSearch:
+            body = try CountdownFamily.guessed(self).joined(separator: "\n")
+        case .full:
+            body = try g.full(self, slip: nil).joined(separator: "\n")
+            answer = try g.fullAnswer(self)
         }
         return "<think>\(body)</think><answer>\(answer)</answer>"
     }
@@ -137,7 +148,7 @@ extension Problem {
         let wrong = try g.full(self, slip: slip)
         guard slip.happened, Reasoning.marks(in: wrong.joined(separator: "\n")).hasFailedCheck else { return nil }
         let body = (wrong + [Reasoning.retry] + right).joined(separator: "\n")
-        return "<think>\(body)</think><answer>\(answer)</answer>"
+        return "<think>\(body)</think><answer>\(try g.fullAnswer(self))</answer>"
     }
 
     func failSolution(_ reason: String) -> SolutionError {

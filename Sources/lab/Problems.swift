@@ -35,11 +35,15 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --responses full: a slip and its repair in each solution (a step wrong, the check failing, `wait, redo`, the work again), where the family writes repairs.")
         var repair = false
 
+        @Flag(help: "With --responses full: countdown's backward search (the corpus option countdownSearch) instead of random tries before the recorded solution.")
+        var countdownSearch = false
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
         func validate() throws {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
+            if countdownSearch, responses != .full { throw ValidationError("--countdown-search needs --responses full") }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -51,7 +55,7 @@ struct Problems: ParsableCommand {
             var text = ""
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
-                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style)
+                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdownSearch: countdownSearch)
                     text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"

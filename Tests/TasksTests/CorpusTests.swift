@@ -28,8 +28,11 @@ struct CorpusTests {
 
     /// Every drill line is a true claim of the kind full solutions contain, every family of the
     /// curriculum is drilled, and every one-digit fact of `add` turns up.
-    @Test func drillSheetsHoldTrueFactsOfTheCurriculum() throws {
-        var s = CorpusStream(seed: 5, excluding: heldout)
+    @Test(arguments: [false, true])
+    func drillSheetsHoldTrueFactsOfTheCurriculum(countdownSearch: Bool) throws {
+        var mix = CorpusMix()
+        mix.countdownSearch = countdownSearch
+        var s = CorpusStream(seed: 5, mix: mix, excluding: heldout)
         var lines: [String] = []
         while lines.count < 20_000 {
             let d = s.next()
@@ -40,17 +43,28 @@ struct CorpusTests {
         let claims = lines.map { StepChecker.claims(in: $0) }
         #expect(claims.allSatisfy { $0.count == 1 && $0[0].isTrue })
         #expect(lines.contains { $0.contains("*") } && lines.contains { $0.contains("-") })
-        let addFacts = Set(lines.filter { $0.contains("+") && !$0.contains("*") }.map { $0.split(separator: "=")[0] })
+        // Column lines have three operands (`7+5+1=13`, `14-9-0=5`); countdown's whole
+        // operations have two (`143-75=68`).
+        func operands(_ line: String, _ op: Character) -> Int { line.split(separator: "=")[0].split(separator: op).count }
+        let addFacts = Set(lines.filter { operands($0, "+") == 3 && !$0.contains("*") }.map { $0.split(separator: "=")[0] })
         #expect(addFacts.count == 200)
+        // Countdown's whole operations are drilled exactly when its full solutions search.
+        #expect(lines.contains { operands($0, "-") == 2 } == countdownSearch)
+        #expect(lines.contains { $0.contains("/") } == countdownSearch)
         // A column subtraction line borrows exactly when the plain digits would go negative.
-        for line in lines where line.contains("-") {
+        for line in lines where operands(line, "-") == 3 {
             let top = try #require(Int(line.split(separator: "-")[0]))
             #expect(top <= 19 && (top < 10 || Int(line.split(separator: "=")[1])! < 10), "\(line)")
         }
     }
 
-    @Test func documentsAreRightExactlyWhenNotMarkedWrong() {
-        var s = CorpusStream(seed: 2, excluding: heldout)
+    /// With countdown's search too, whose full solutions end in an expression of their own,
+    /// not the recorded one: the wrong answer replaces the one the response gives.
+    @Test(arguments: [false, true])
+    func documentsAreRightExactlyWhenNotMarkedWrong(countdownSearch: Bool) {
+        var mix = CorpusMix()
+        mix.countdownSearch = countdownSearch
+        var s = CorpusStream(seed: 2, mix: mix, excluding: heldout)
         let scorer = Scorer()
         for _ in 0..<3000 {
             let d = s.next()

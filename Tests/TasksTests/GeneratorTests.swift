@@ -79,8 +79,8 @@ struct GeneratorTests {
         let scorer = Scorer()
         for d in sampleDifficulties(family) {
             for p in family.problems(difficulty: d, count: 25, seed: 19) {
-                for style in SolutionStyle.allCases {
-                    let text = try p.solution(style: style)
+                for (style, search) in SolutionStyle.allCases.map({ ($0, false) }) + [(.full, true)] {
+                    let text = try p.solution(style: style, countdownSearch: search)
                     let s = scorer.score(text, for: p)
                     #expect(s.verdict == .correct && s.formatOK, "\(p.id) \(style): \(s.verdict)\n\(text)")
                     let think = Verifier().verify(text, for: p).think
@@ -93,6 +93,46 @@ struct GeneratorTests {
                     }
                 }
             }
+        }
+    }
+
+    /// Countdown's full solution is a backward search from the target: each step names what the
+    /// rest must make, a pair makes it or not, and the expression is built back up and checked.
+    @Test func countdownSearchesBackwardFromTheTarget() throws {
+        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
+                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        #expect(try p.solution(style: .full, countdownSearch: true) == """
+            <think>143 from 75,25,7,3
+            143-75=68 from 25,7,3
+            68-7=61 from 25,3
+            25+3=28 25-3=22 25*3=75 no
+            68+7=75 from 25,3
+            25+3=28 25-3=22 25*3=75 yes
+            so (25*3)-7=68
+            check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
+            """)
+        // Without the option, the shipped base's style: tries, then the recorded solution.
+        let shipped = try p.solution(style: .full)
+        #expect(shipped.contains("\ntry ") || shipped.hasPrefix("<think>try "))
+        #expect(shipped.hasSuffix("<answer>(75-25)*3-7</answer>"))
+        // A pool none of whose targets is in reach says so: 450 from 7,5,5 has none.
+        let q = Problem(id: "d", family: .countdown, difficulty: 4, question: "make 525 from 75,5,7,5",
+                        answer: "7*(75-5+5)", numbers: [75, 5, 7, 5], target: 525)
+        #expect(try q.solution(style: .full, countdownSearch: true) == """
+            <think>525 from 75,7,5,5
+            525-75=450 from 7,5,5
+            7,5,5 no
+            525/75=7 from 7,5,5
+            7/7=1 from 5,5
+            5+5=10 5*5=25 5/5=1 yes
+            so 7*(5/5)=7
+            check 75*(7*(5/5))=525 ok</think><answer>75*(7*(5/5))</answer>
+            """)
+        // Nearly every standard problem is searched within the budget; the rest fall back to tries.
+        for (n, least) in [(3, 0.98), (4, 0.8)] {
+            let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
+            let searched = try problems.filter { try !$0.solution(style: .full, countdownSearch: true).contains("try ") }
+            #expect(Double(searched.count) / 300 >= least, "\(n) numbers: \(searched.count) of 300 searched")
         }
     }
 
