@@ -49,7 +49,7 @@ struct Train: ParsableCommand {
     @Option(help: "Run seed.\(Self.defaultText("seed"))") var seed: UInt64?
     @Option(help: "P: prompts per step.\(Self.defaultText("promptsPerStep"))") var promptsPerStep: Int?
     @Option(help: "G: responses per prompt.\(Self.defaultText("groupSize"))") var groupSize: Int?
-    @OptionGroup(title: "Sampling (training samples: --temperature must be positive; default 1, --max-length 300)")
+    @OptionGroup(title: "Sampling (training samples: --temperature must be positive; default 1, --max-length \(TrainingParameters().maxResponseLength))")
     var sampling: SamplingOptions
     @Option(help: "Peak learning rate of the policy (not TRPO's).\(Self.defaultText("learningRate"))") var lr: Float?
     @Option(help: "constant or cosine.\(Self.defaultText("schedule"))") var schedule: ScheduleKind?
