@@ -147,9 +147,9 @@ enum CountdownFamily: FamilyGenerator {
         return found.lines
     }
 
+    /// The search's expression, or the recorded one that `guessed` ends with.
     static func fullAnswer(_ p: Problem) throws(SolutionError) -> String {
-        let tree = try tree(p)
-        return search(p)?.answer ?? tree.text
+        search(p)?.answer ?? p.answer
     }
 
     /// Characters of search lines after which the full solution gives up on the search.
