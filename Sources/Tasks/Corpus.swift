@@ -36,6 +36,11 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// countdown reasoning was right on 5.5% of its samples, as the solution came from nowhere.
     /// On is the candidate for the next base (README, "Countdown's search").
     public var countdownSearch = false
+    /// With `countdownSearch`: each step of the search on a value (`143-75=68`) is worked out
+    /// digit by digit first, in the column, product and long-division lines the other families
+    /// use (`CountdownFamily.columns`), so the search is built only from facts the base sees
+    /// hundreds of times. Off, those steps are whole operations, most seen a few times.
+    public var countdownColumns = false
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
@@ -95,7 +100,7 @@ extension CorpusMix {
     func document(for p: Problem, rng: inout SeededRandom) -> CorpusDocument? {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
-        guard var response = try? p.solution(style: style, countdownSearch: countdownSearch) else { return nil }
+        guard var response = try? p.solution(style: style, countdownSearch: countdownSearch, countdownColumns: countdownColumns) else { return nil }
         var isRepair = false
         if style == .full, rng.chance(repair),
            let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {

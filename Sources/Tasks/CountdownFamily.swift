@@ -143,36 +143,69 @@ enum CountdownFamily: FamilyGenerator {
     /// The corpus writes this only with `CorpusMix.countdownSearch`; without it countdown's full
     /// solution is `guessed`, as in the shipped base.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
-        guard let found = search(p) else { return try guessed(p) }
+        try full(p, columns: false)
+    }
+
+    /// The search (with `columns`, each step on a value worked out digit by digit first: see
+    /// `columns(_:_:_:)`), or `guessed` when it runs over budget.
+    static func full(_ p: Problem, columns: Bool) throws(SolutionError) -> [String] {
+        guard let found = search(p, columns: columns) else { return try guessed(p) }
         return found.lines
     }
 
     /// The search's expression, or the recorded one that `guessed` ends with.
     static func fullAnswer(_ p: Problem) throws(SolutionError) -> String {
-        search(p)?.answer ?? p.answer
+        fullAnswer(p, columns: false)
     }
 
-    /// Characters of search lines after which the full solution gives up on the search.
+    static func fullAnswer(_ p: Problem, columns: Bool) -> String {
+        search(p, columns: columns)?.answer ?? p.answer
+    }
+
+    /// Characters of search lines after which the full solution gives up on the search; with
+    /// the digit-by-digit work written, the larger budget (the whole response still fits the
+    /// 520 characters RL samples and the base's 576-character rows).
     static let searchBudget = 320
+    static let columnsBudget = 360
 
     /// The lines and answer of the backward search for `p`, or nil when it runs over budget.
-    static func search(_ p: Problem) -> (lines: [String], answer: String)? {
+    static func search(_ p: Problem, columns: Bool = false) -> (lines: [String], answer: String)? {
         guard let numbers = p.numbers, let target = p.target else { return nil }
         let pool = numbers.sorted(by: >)
         var lines = ["\(target) from " + list(pool)]
         var used = 0
-        guard let path = backward(target, pool, into: &lines, used: &used) else { return nil }
+        guard let path = backward(target, pool, into: &lines, used: &used, columns: columns) else { return nil }
         for (e, v) in path.dropFirst().dropLast() { lines.append("so \(e)=\(v)") }
         let answer = path.last!.expression
         lines.append(Steps.verdict("\(answer)=\(target)", true))
         return (lines, answer)
     }
 
+    /// The digit-by-digit work behind a search step `a op b` on a value met on the way and a
+    /// game number, in the procedures the other families' full solutions use: column sums and
+    /// differences (`143-075`, `13-5-0=8`, …), one-digit products (`4*7+0=28`, …) or the rows of
+    /// a two-digit one, long division by one digit (`14=3*4+2`, …). Without it a step such as
+    /// `143-75=68` is a fact to know by heart, and there are thousands of them: the shipped
+    /// corpus shows the median one about 16 times, far from the hundred a small model needs
+    /// (README, "Countdown's search"). A step on two one-digit numbers is a table fact, and a
+    /// division by 10, 25, 50, 75 or 100 one of a few hundred: those stay whole.
+    static func columns(_ a: Int, _ op: Character, _ b: Int) -> [String] {
+        guard a >= 10 || b >= 10 else { return [] }
+        let (x, y) = (String(a), String(b))
+        switch op {
+        case "+": return Steps.writtenAdd(x, y).lines
+        case "-": return Steps.writtenSub(x, y).lines
+        case "*": return ["\(x)*\(y)"] + (b < 10 ? Steps.digitProduct(x, b).lines : Steps.multiply(x, y).lines)
+        default: return b < 10 ? ["\(x)/\(y)"] + Steps.longDivision(x, by: b).lines : []
+        }
+    }
+
     static func list(_ pool: [Int]) -> String { pool.map(String.init).joined(separator: ",") }
 
     /// Searches for `t` from `pool` (sorted, largest first), appending its lines. Returns the
-    /// expressions that make each value on the way, innermost (the pair) first, or nil.
-    static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int)
+    /// expressions that make each value on the way, innermost (the pair) first, or nil. With
+    /// `columns`, each step's digit-by-digit work (`columns(_:_:_:)`) comes before its line.
+    static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int, columns: Bool = false)
         -> [(expression: String, value: Int)]? {
         func write(_ line: String) {
             lines.append(line)
@@ -198,20 +231,23 @@ enum CountdownFamily: FamilyGenerator {
         for (k, n) in pool.enumerated() where k == 0 || pool[k - 1] != n {
             var rest = pool
             rest.remove(at: k)
-            // What `rest` must make (r) for n to reach t, the step written, and how the expression
-            // for r becomes one for t.
-            var candidates: [(step: String, r: Int, wrap: (String) -> String)] = []
-            if t > n { candidates.append(("\(t)-\(n)", t - n, { "\(n)+(\($0))" })) }
-            if n > t { candidates.append(("\(n)-\(t)", n - t, { "\(n)-(\($0))" })) }
-            if n > 1, t % n == 0 { candidates.append(("\(t)/\(n)", t / n, { "\(n)*(\($0))" })) }
-            candidates.append(("\(t)+\(n)", t + n, { "(\($0))-\(n)" }))
-            if n > 1 { candidates.append(("\(t)*\(n)", t * n, { "(\($0))/\(n)" })) }
+            // What `rest` must make (r) for n to reach t: the step `a op b` that gives r, and how
+            // the expression for r becomes one for t.
+            var candidates: [(a: Int, op: Character, b: Int, r: Int, wrap: (String) -> String)] = []
+            if t > n { candidates.append((t, "-", n, t - n, { "\(n)+(\($0))" })) }
+            if n > t { candidates.append((n, "-", t, n - t, { "\(n)-(\($0))" })) }
+            if n > 1, t % n == 0 { candidates.append((t, "/", n, t / n, { "\(n)*(\($0))" })) }
+            candidates.append((t, "+", n, t + n, { "(\($0))-\(n)" }))
+            if n > 1 { candidates.append((t, "*", n, t * n, { "(\($0))/\(n)" })) }
             for c in candidates where (1...999).contains(c.r) {
                 // A pair makes at most the larger of its sum and product: larger values are not tried.
                 if rest.count == 2, c.r > max(rest[0] * rest[1], rest[0] + rest[1]) { continue }
-                guard used <= searchBudget else { return nil }
-                write("\(c.step)=\(c.r) from " + list(rest))
-                if var path = backward(c.r, rest, into: &lines, used: &used) {
+                // The budget counts a step's work before it is written, so no search runs far over it.
+                let work = columns ? self.columns(c.a, c.op, c.b) : []
+                guard used + work.reduce(0, { $0 + $1.utf8.count + 1 }) <= (columns ? columnsBudget : searchBudget) else { return nil }
+                work.forEach(write)
+                write("\(c.a)\(c.op)\(c.b)=\(c.r) from " + list(rest))
+                if var path = backward(c.r, rest, into: &lines, used: &used, columns: columns) {
                     path.append((c.wrap(path.last!.expression), t))
                     return path
                 }

@@ -118,8 +118,9 @@ extension Problem {
     /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
     /// it makes is true (the step checker verifies them in the tests). `countdownSearch` picks
     /// countdown's full style: the backward search, or random tries before the recorded
-    /// solution (the shipped base's; see `CorpusMix.countdownSearch`).
-    public func solution(style: SolutionStyle, countdownSearch: Bool = false) throws(SolutionError) -> String {
+    /// solution (the shipped base's; see `CorpusMix.countdownSearch`); `countdownColumns` writes
+    /// the search's steps on values digit by digit (`CorpusMix.countdownColumns`).
+    public func solution(style: SolutionStyle, countdownSearch: Bool = false, countdownColumns: Bool = false) throws(SolutionError) -> String {
         let g = family.generator
         let body: String
         var answer = self.answer
@@ -128,6 +129,9 @@ extension Problem {
         case .brief: body = try g.brief(self)
         case .full where family == .countdown && !countdownSearch:
             body = try CountdownFamily.guessed(self).joined(separator: "\n")
+        case .full where family == .countdown:
+            body = try CountdownFamily.full(self, columns: countdownColumns).joined(separator: "\n")
+            answer = CountdownFamily.fullAnswer(self, columns: countdownColumns)
         case .full:
             body = try g.full(self, slip: nil).joined(separator: "\n")
             answer = try g.fullAnswer(self)

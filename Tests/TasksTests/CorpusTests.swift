@@ -58,12 +58,14 @@ struct CorpusTests {
         }
     }
 
-    /// With countdown's search too, whose full solutions end in an expression of their own,
-    /// not the recorded one: the wrong answer replaces the one the response gives.
-    @Test(arguments: [false, true])
-    func documentsAreRightExactlyWhenNotMarkedWrong(countdownSearch: Bool) {
+    /// With countdown's search too (its steps whole or in columns), whose full solutions end in
+    /// an expression of their own, not the recorded one: the wrong answer replaces the one the
+    /// response gives.
+    @Test(arguments: zip([false, true, true], [false, false, true]))
+    func documentsAreRightExactlyWhenNotMarkedWrong(countdownSearch: Bool, countdownColumns: Bool) {
         var mix = CorpusMix()
         mix.countdownSearch = countdownSearch
+        mix.countdownColumns = countdownColumns
         var s = CorpusStream(seed: 2, mix: mix, excluding: heldout)
         let scorer = Scorer()
         for _ in 0..<3000 {

@@ -79,9 +79,10 @@ struct GeneratorTests {
         let scorer = Scorer()
         for d in sampleDifficulties(family) {
             for p in family.problems(difficulty: d, count: 25, seed: 19) {
-                let searches = family == .countdown ? [(SolutionStyle.full, true)] : []
-                for (style, search) in SolutionStyle.allCases.map({ ($0, false) }) + searches {
-                    let text = try p.solution(style: style, countdownSearch: search)
+                // Countdown's full style also as the search, with its steps whole and in columns.
+                let searches = family == .countdown ? [(SolutionStyle.full, true, false), (.full, true, true)] : []
+                for (style, search, columns) in SolutionStyle.allCases.map({ ($0, false, false) }) + searches {
+                    let text = try p.solution(style: style, countdownSearch: search, countdownColumns: columns)
                     let s = scorer.score(text, for: p)
                     #expect(s.verdict == .correct && s.formatOK, "\(p.id) \(style): \(s.verdict)\n\(text)")
                     let think = Verifier().verify(text, for: p).think
@@ -134,6 +135,50 @@ struct GeneratorTests {
             let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
             let searched = try problems.filter { try !$0.solution(style: .full, countdownSearch: true).contains("try ") }
             #expect(Double(searched.count) / 300 >= least, "\(n) numbers: \(searched.count) of 300 searched")
+        }
+    }
+
+    /// With `countdownColumns` each step on a value is worked out digit by digit just before the
+    /// line that states it, in the other families' procedures; steps on two one-digit numbers
+    /// (the pair lines) stay whole.
+    @Test func countdownColumnsWorkOutEachStepOnAValue() throws {
+        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
+                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        #expect(try p.solution(style: .full, countdownSearch: true, countdownColumns: true) == """
+            <think>143 from 75,25,7,3
+            143-075
+            13-5-0=8
+            14-7-1=6
+            01-0-1=0
+            143-75=68 from 25,7,3
+            68-07
+            08-7-0=1
+            06-0-0=6
+            68-7=61 from 25,3
+            25+3=28 25-3=22 25*3=75 no
+            68+07
+            8+7+0=15
+            6+0+1=07
+            68+7=75 from 25,3
+            25+3=28 25-3=22 25*3=75 yes
+            so (25*3)-7=68
+            check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
+            """)
+        // Products and quotients by one digit are the mul and div families' lines.
+        #expect(CountdownFamily.columns(68, "*", 7) == ["68*7", "7*8+0=56", "7*6+5=47"])
+        #expect(CountdownFamily.columns(144, "/", 4) == ["144/4", "14=3*4+2", "24=6*4+0"])
+        #expect(CountdownFamily.columns(300, "/", 25).isEmpty && CountdownFamily.columns(7, "+", 3).isEmpty)
+        // Every standard problem's search is within the response budget RL samples (520
+        // characters with the answer), and most are searched rather than guessed.
+        for (n, least) in [(3, 0.95), (4, 0.7)] {
+            let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
+            var searched = 0
+            for q in problems {
+                let text = try q.solution(style: .full, countdownSearch: true, countdownColumns: true)
+                #expect(text.utf8.count <= 520, "\(q.id): \(text.utf8.count) characters")
+                if !text.contains("try ") { searched += 1 }
+            }
+            #expect(Double(searched) / 300 >= least, "\(n) numbers: \(searched) of 300 searched")
         }
     }
 
