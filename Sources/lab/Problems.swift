@@ -1,12 +1,14 @@
-// `lab problems`: generate problem files, summarise them, and build the held-out set.
+// `lab problems`: generate problem files, summarise them, build the held-out set, and write the
+// pretraining corpus out.
 import ArgumentParser
 import Foundation
+import RL
 import Tasks
 
 struct Problems: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate, summarise and hold out problems.",
-        subcommands: [Generate.self, Stats.self, Heldout.self]
+        subcommands: [Generate.self, Stats.self, Heldout.self, Corpus.self]
     )
 
     struct Generate: ParsableCommand {
@@ -38,12 +40,16 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --responses full: countdown's backward search (the corpus option countdownSearch) instead of random tries before the recorded solution.")
         var countdownSearch = false
 
+        @Flag(help: "With --countdown-search: each step of the search on a value worked out digit by digit first (the corpus option countdownColumns).")
+        var countdownColumns = false
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
         func validate() throws {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
             if countdownSearch, responses != .full { throw ValidationError("--countdown-search needs --responses full") }
+            if countdownColumns, !countdownSearch { throw ValidationError("--countdown-columns needs --countdown-search") }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -55,7 +61,7 @@ struct Problems: ParsableCommand {
             var text = ""
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
-                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdownSearch: countdownSearch)
+                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdownSearch: countdownSearch, countdownColumns: countdownColumns)
                     text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"
@@ -123,6 +129,51 @@ struct Problems: ParsableCommand {
             try AtomicFile.write(set.jsonl, to: out)
             try AtomicFile.write(set.manifest(file: out), to: HeldoutSet.manifestPath(for: out))
             print("wrote \(set.problems.count) problems to \(out) (sha256 \(set.sha256))")
+        }
+    }
+
+    struct Corpus: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the documents pretraining reads, in its order, as JSONL.",
+            discussion: """
+            What a base model read: the first documents of the corpus stream that lab pretrain with the same --config trains on (held-out problems excluded), by default all of them (steps × documentsPerStep). Each line: {"family", "style", "wrong", "repair", "text"}; a drill sheet has family and style null.
+
+            Example: lab problems corpus --documents 1000 --out /tmp/corpus.jsonl
+            """)
+
+        @Option(help: "JSON file with PretrainParameters fields, as lab pretrain --config takes.")
+        var config: String?
+
+        @Option(help: "How many documents (default: the run's steps × documentsPerStep).")
+        var documents: Int?
+
+        @Option(help: "Held-out problems, never in the corpus.")
+        var heldout = HeldoutSet.defaultPath
+
+        @Option(help: "Output file (default: standard output).")
+        var out: String?
+
+        func validate() throws {
+            if let documents, documents < 0 { throw ValidationError("--documents must be 0 or more, not \(documents)") }
+        }
+
+        func run() throws {
+            var p = PretrainParameters()
+            if let config { p = try loadJSON(PretrainParameters.self, from: try InputPath.resolve(config, what: "--config"), overriding: p) }
+            let heldoutFile = try InputPath.resolve(heldout, what: "--heldout")
+            let held = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readProblems(heldoutFile) }
+            if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
+            var stream = CorpusStream(seed: p.seed, mix: p.mix, excluding: held)
+            var text = ""
+            for _ in 0..<(documents ?? p.steps * p.documentsPerStep) {
+                let d = stream.next()
+                text += JSONValue.object(ordered: [
+                    ("family", d.problem.map { .string($0.family.rawValue) } ?? .null),
+                    ("style", d.style.map { .string($0.rawValue) } ?? .null),
+                    ("wrong", .bool(d.isWrong)), ("repair", .bool(d.isRepair)), ("text", .string(d.text)),
+                ]) + "\n"
+            }
+            try writeOutput(text, to: out)
         }
     }
 }

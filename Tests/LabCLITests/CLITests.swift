@@ -83,6 +83,33 @@ struct CLITests {
         #expect(ok.status == 0 && ok.stdout.contains("3 problems") && ok.stdout.contains("add"))
     }
 
+    /// `lab problems corpus` writes the documents pretraining reads, in its order: the corpus
+    /// stream of the configuration's seed and mix, held-out problems excluded.
+    @Test func corpusWritesWhatPretrainingReads() throws {
+        let config = tempPath("search.json")
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try #"{"seed": 4, "mix": {"countdownSearch": true, "countdownColumns": true}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let r = try lab(["problems", "corpus", "--documents", "300", "--config", config])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 300)
+        var mix = CorpusMix()
+        mix.countdownSearch = true
+        mix.countdownColumns = true
+        var stream = CorpusStream(seed: 4, mix: mix, excluding: HeldoutSet().problems)
+        for line in lines {
+            let v = try JSONValue.parse(line), d = stream.next()
+            #expect(v["text"]?.stringValue == d.text)
+            #expect(v["family"]?.stringValue == d.problem?.family.rawValue)
+            #expect(v["style"]?.stringValue == d.style?.rawValue)
+            #expect(v["wrong"]?.serialized == "\(d.isWrong)" && v["repair"]?.serialized == "\(d.isRepair)")
+        }
+        // The configuration's mix is the one written: countdown searches; a bad --documents is refused.
+        #expect(lines.contains { $0.contains(#""family": "countdown""#) && $0.contains(" from ") })
+        let bad = try lab(["problems", "corpus", "--documents", "-1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--documents"))
+    }
+
     @Test func verifyGradesWorkedSolutionsFromStdin() throws {
         let input = try lab(["problems", "generate", "--family", "frac", "--difficulty", "2", "--count", "20", "--responses", "full"]).stdout
         let r = try lab(["verify"], stdin: input)
