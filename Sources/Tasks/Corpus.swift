@@ -38,8 +38,9 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     public var countdownSearch = false
     /// With `countdownSearch`: each step of the search on a value (`143-75=68`) is worked out
     /// digit by digit first, in the column, product and long-division lines the other families
-    /// use (`CountdownFamily.columns`), so the search is built only from facts the base sees
-    /// hundreds of times. Off, those steps are whole operations, most seen a few times.
+    /// use (`CountdownFamily.columns`), so the search is built only from facts the base reads
+    /// hundreds of times. Off, those steps are whole operations, most read fewer than a hundred
+    /// times (`scripts/countdown-facts`).
     public var countdownColumns = false
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
