@@ -143,23 +143,13 @@ enum CountdownFamily: FamilyGenerator {
     /// The corpus writes this only with `CorpusMix.countdownSearch`; without it countdown's full
     /// solution is `guessed`, as in the shipped base.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
-        try full(p, columns: false)
-    }
-
-    /// The search (with `columns`, each step on a value worked out digit by digit first: see
-    /// `columns(_:_:_:)`), or `guessed` when it runs over budget.
-    static func full(_ p: Problem, columns: Bool) throws(SolutionError) -> [String] {
-        guard let found = search(p, columns: columns) else { return try guessed(p) }
+        guard let found = search(p) else { return try guessed(p) }
         return found.lines
     }
 
     /// The search's expression, or the recorded one that `guessed` ends with.
     static func fullAnswer(_ p: Problem) throws(SolutionError) -> String {
-        fullAnswer(p, columns: false)
-    }
-
-    static func fullAnswer(_ p: Problem, columns: Bool) -> String {
-        search(p, columns: columns)?.answer ?? p.answer
+        search(p)?.answer ?? p.answer
     }
 
     /// Characters of search lines after which the full solution gives up on the search; with
@@ -168,7 +158,8 @@ enum CountdownFamily: FamilyGenerator {
     static let searchBudget = 320
     static let columnsBudget = 360
 
-    /// The lines and answer of the backward search for `p`, or nil when it runs over budget.
+    /// The lines and answer of the backward search for `p` (with `columns`, each step on a value
+    /// worked out digit by digit first: `columns(_:_:_:)`), or nil when it runs over budget.
     static func search(_ p: Problem, columns: Bool = false) -> (lines: [String], answer: String)? {
         guard let numbers = p.numbers, let target = p.target else { return nil }
         let pool = numbers.sorted(by: >)

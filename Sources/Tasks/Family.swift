@@ -127,11 +127,14 @@ extension Problem {
         switch style {
         case .answer: body = ""
         case .brief: body = try g.brief(self)
-        case .full where family == .countdown && !countdownSearch:
-            body = try CountdownFamily.guessed(self).joined(separator: "\n")
         case .full where family == .countdown:
-            body = try CountdownFamily.full(self, columns: countdownColumns).joined(separator: "\n")
-            answer = CountdownFamily.fullAnswer(self, columns: countdownColumns)
+            // One search gives both the lines and the expression they end with.
+            if countdownSearch, let found = CountdownFamily.search(self, columns: countdownColumns) {
+                body = found.lines.joined(separator: "\n")
+                answer = found.answer
+            } else {
+                body = try CountdownFamily.guessed(self).joined(separator: "\n")
+            }
         case .full:
             body = try g.full(self, slip: nil).joined(separator: "\n")
             answer = try g.fullAnswer(self)

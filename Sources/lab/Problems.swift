@@ -7,7 +7,7 @@ import Tasks
 
 struct Problems: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Generate, summarise and hold out problems.",
+        abstract: "Generate, summarise and hold out problems, and write the pretraining corpus.",
         subcommands: [Generate.self, Stats.self, Heldout.self, Corpus.self]
     )
 
