@@ -42,10 +42,24 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// hundreds of times. Off, those steps are whole operations, most read fewer than a hundred
     /// times (`scripts/countdown-facts`).
     public var countdownColumns = false
+    /// With `countdownSearch`: the search's bookkeeping written out. Its pools keep the
+    /// question's order, less the number each step uses, instead of being sorted, and a pair
+    /// line says `no` or `yes` after each value it works out. Off, sorting a pool and matching a
+    /// pair's values against the one sought are done in one go, in no line of their own, and
+    /// they are where the policies trained from the search bases fail (README, "Countdown's
+    /// search").
+    public var countdownLedger = false
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
     public init() {}
+}
+
+extension CorpusMix {
+    /// Countdown's full style, from the three options.
+    public var countdown: CountdownStyle {
+        CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger)
+    }
 }
 
 /// One training document: a worked solution to a problem, or a drill sheet.
@@ -101,7 +115,7 @@ extension CorpusMix {
     func document(for p: Problem, rng: inout SeededRandom) -> CorpusDocument? {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
-        guard var response = try? p.solution(style: style, countdownSearch: countdownSearch, countdownColumns: countdownColumns) else { return nil }
+        guard var response = try? p.solution(style: style, countdown: countdown) else { return nil }
         var isRepair = false
         if style == .full, rng.chance(repair),
            let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {

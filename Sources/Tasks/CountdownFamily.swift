@@ -6,6 +6,24 @@
 import Seeds
 import Exact
 
+/// How countdown's full solutions are written: the corpus options `countdownSearch`,
+/// `countdownColumns` and `countdownLedger` of `CorpusMix`. All off is the shipped base's style.
+public struct CountdownStyle: Sendable, Equatable {
+    /// A backward search from the target (`CountdownFamily.search`) instead of random tries
+    /// before the recorded solution.
+    public var search = false
+    /// The search's steps on a value worked out digit by digit (`CountdownFamily.columns`).
+    public var columns = false
+    /// The search's bookkeeping written out (`CountdownFamily.backward`).
+    public var ledger = false
+
+    public init(search: Bool = false, columns: Bool = false, ledger: Bool = false) {
+        self.search = search
+        self.columns = columns
+        self.ledger = ledger
+    }
+}
+
 enum CountdownFamily: FamilyGenerator {
     static let difficulties = 3...5
     static let standardDifficulties = 3...4
@@ -158,14 +176,14 @@ enum CountdownFamily: FamilyGenerator {
     static let searchBudget = 320
     static let columnsBudget = 360
 
-    /// The lines and answer of the backward search for `p` (with `columns`, each step on a value
-    /// worked out digit by digit first: `columns(_:_:_:)`), or nil when it runs over budget.
-    static func search(_ p: Problem, columns: Bool = false) -> (lines: [String], answer: String)? {
+    /// The lines and answer of the backward search for `p` in `style` (its `columns` and
+    /// `ledger`), or nil when it runs over budget.
+    static func search(_ p: Problem, _ style: CountdownStyle = CountdownStyle(search: true)) -> (lines: [String], answer: String)? {
         guard let numbers = p.numbers, let target = p.target else { return nil }
-        let pool = numbers.sorted(by: >)
+        let pool = style.ledger ? numbers : numbers.sorted(by: >)
         var lines = ["\(target) from " + list(pool)]
         var used = 0
-        guard let path = backward(target, pool, into: &lines, used: &used, columns: columns) else { return nil }
+        guard let path = backward(target, pool, into: &lines, used: &used, style) else { return nil }
         for (e, v) in path.dropFirst().dropLast() { lines.append("so \(e)=\(v)") }
         let answer = path.last!.expression
         lines.append(Steps.verdict("\(answer)=\(target)", true))
@@ -193,10 +211,13 @@ enum CountdownFamily: FamilyGenerator {
 
     static func list(_ pool: [Int]) -> String { pool.map(String.init).joined(separator: ",") }
 
-    /// Searches for `t` from `pool` (sorted, largest first), appending its lines. Returns the
-    /// expressions that make each value on the way, innermost (the pair) first, or nil. With
-    /// `columns`, each step's digit-by-digit work (`columns(_:_:_:)`) comes before its line.
-    static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int, columns: Bool = false)
+    /// Searches for `t` from `pool`, appending its lines; the numbers are tried largest first.
+    /// Returns the expressions that make each value on the way, innermost (the pair) first, or
+    /// nil. With `style.columns`, each step's digit-by-digit work (`columns(_:_:_:)`) comes
+    /// before its line. With `style.ledger`, the pool stays in the question's order, less the
+    /// number each step uses, and a pair line says `no` or `yes` after every value it works out,
+    /// so neither copying a sorted pool nor matching the value sought is done in one go.
+    static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int, _ style: CountdownStyle)
         -> [(expression: String, value: Int)]? {
         func write(_ line: String) {
             lines.append(line)
@@ -205,21 +226,24 @@ enum CountdownFamily: FamilyGenerator {
         if pool.count == 2 {
             // Each value is worked out before it is compared: a line that only named the hit
             // would end in the value sought, which a model can copy instead of computing.
-            let (x, y) = (pool[0], pool[1])
+            let (x, y) = (max(pool[0], pool[1]), min(pool[0], pool[1]))
             var worked: [String] = []
             for e in ["+", "-", "*", "/"] {
                 guard let v = combine(.leaf(x), .leaf(y), Character(e))?.value else { continue }
-                worked.append("\(x)\(e)\(y)=\(v)")
+                worked.append("\(x)\(e)\(y)=\(v)" + (style.ledger && v != t ? " no" : ""))
                 if v == t {
                     write(worked.joined(separator: " ") + " yes")
                     return [("\(x)\(e)\(y)", t)]
                 }
             }
-            write(worked.joined(separator: " ") + " no")
+            write(worked.joined(separator: " ") + (style.ledger ? "" : " no"))
             return nil
         }
         let written = lines.count
-        for (k, n) in pool.enumerated() where k == 0 || pool[k - 1] != n {
+        // Largest first; of equal numbers only the first.
+        let order = pool.indices.sorted { pool[$0] > pool[$1] || (pool[$0] == pool[$1] && $0 < $1) }
+        for (i, k) in order.enumerated() where i == 0 || pool[order[i - 1]] != pool[k] {
+            let n = pool[k]
             var rest = pool
             rest.remove(at: k)
             // What `rest` must make (r) for n to reach t: the step `a op b` that gives r, and how
@@ -234,11 +258,11 @@ enum CountdownFamily: FamilyGenerator {
                 // A pair makes at most the larger of its sum and product: larger values are not tried.
                 if rest.count == 2, c.r > max(rest[0] * rest[1], rest[0] + rest[1]) { continue }
                 // The budget counts a step's work before it is written, so no search runs far over it.
-                let work = columns ? self.columns(c.a, c.op, c.b) : []
-                guard used + work.reduce(0, { $0 + $1.utf8.count + 1 }) <= (columns ? columnsBudget : searchBudget) else { return nil }
+                let work = style.columns ? columns(c.a, c.op, c.b) : []
+                guard used + work.reduce(0, { $0 + $1.utf8.count + 1 }) <= (style.columns ? columnsBudget : searchBudget) else { return nil }
                 work.forEach(write)
                 write("\(c.a)\(c.op)\(c.b)=\(c.r) from " + list(rest))
-                if var path = backward(c.r, rest, into: &lines, used: &used, columns: columns) {
+                if var path = backward(c.r, rest, into: &lines, used: &used, style) {
                     path.append((c.wrap(path.last!.expression), t))
                     return path
                 }

@@ -116,11 +116,10 @@ extension Family {
 
 extension Problem {
     /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
-    /// it makes is true (the step checker verifies them in the tests). `countdownSearch` picks
-    /// countdown's full style: the backward search, or random tries before the recorded
-    /// solution (the shipped base's; see `CorpusMix.countdownSearch`); `countdownColumns` writes
-    /// the search's steps on values digit by digit (`CorpusMix.countdownColumns`).
-    public func solution(style: SolutionStyle, countdownSearch: Bool = false, countdownColumns: Bool = false) throws(SolutionError) -> String {
+    /// it makes is true (the step checker verifies them in the tests). `countdown` picks
+    /// countdown's full style: the backward search and how it is written, or random tries
+    /// before the recorded solution (the shipped base's; see `CorpusMix.countdownSearch`).
+    public func solution(style: SolutionStyle, countdown: CountdownStyle = CountdownStyle()) throws(SolutionError) -> String {
         let g = family.generator
         let body: String
         var answer = self.answer
@@ -129,7 +128,7 @@ extension Problem {
         case .brief: body = try g.brief(self)
         case .full where family == .countdown:
             // One search gives both the lines and the expression they end with.
-            if countdownSearch, let found = CountdownFamily.search(self, columns: countdownColumns) {
+            if countdown.search, let found = CountdownFamily.search(self, countdown) {
                 body = found.lines.joined(separator: "\n")
                 answer = found.answer
             } else {

@@ -43,6 +43,9 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --countdown-search: each step of the search on a value worked out digit by digit first (the corpus option countdownColumns).")
         var countdownColumns = false
 
+        @Flag(help: "With --countdown-search: the search's bookkeeping written out, pools in the question's order and a verdict after each pair value (the corpus option countdownLedger).")
+        var countdownLedger = false
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
@@ -50,6 +53,7 @@ struct Problems: ParsableCommand {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
             if countdownSearch, responses != .full { throw ValidationError("--countdown-search needs --responses full") }
             if countdownColumns, !countdownSearch { throw ValidationError("--countdown-columns needs --countdown-search") }
+            if countdownLedger, !countdownSearch { throw ValidationError("--countdown-ledger needs --countdown-search") }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -59,9 +63,10 @@ struct Problems: ParsableCommand {
         func run() throws {
             if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
             var text = ""
+            let countdown = CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger)
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
-                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdownSearch: countdownSearch, countdownColumns: countdownColumns)
+                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdown: countdown)
                     text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"

@@ -58,14 +58,16 @@ struct CorpusTests {
         }
     }
 
-    /// With countdown's search too (its steps whole or in columns), whose full solutions end in
-    /// an expression of their own, not the recorded one: the wrong answer replaces the one the
-    /// response gives.
-    @Test(arguments: zip([false, true, true], [false, false, true]))
-    func documentsAreRightExactlyWhenNotMarkedWrong(countdownSearch: Bool, countdownColumns: Bool) {
+    /// With countdown's search too (its steps whole or in columns, its bookkeeping written out
+    /// or not), whose full solutions end in an expression of their own, not the recorded one: the
+    /// wrong answer replaces the one the response gives.
+    @Test(arguments: [CountdownStyle(), CountdownStyle(search: true), CountdownStyle(search: true, columns: true),
+                      CountdownStyle(search: true, columns: true, ledger: true)])
+    func documentsAreRightExactlyWhenNotMarkedWrong(countdown: CountdownStyle) {
         var mix = CorpusMix()
-        mix.countdownSearch = countdownSearch
-        mix.countdownColumns = countdownColumns
+        mix.countdownSearch = countdown.search
+        mix.countdownColumns = countdown.columns
+        mix.countdownLedger = countdown.ledger
         var s = CorpusStream(seed: 2, mix: mix, excluding: heldout)
         let scorer = Scorer()
         for _ in 0..<3000 {

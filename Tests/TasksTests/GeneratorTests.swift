@@ -79,10 +79,13 @@ struct GeneratorTests {
         let scorer = Scorer()
         for d in sampleDifficulties(family) {
             for p in family.problems(difficulty: d, count: 25, seed: 19) {
-                // Countdown's full style also as the search, with its steps whole and in columns.
-                let searches = family == .countdown ? [(SolutionStyle.full, true, false), (.full, true, true)] : []
-                for (style, search, columns) in SolutionStyle.allCases.map({ ($0, false, false) }) + searches {
-                    let text = try p.solution(style: style, countdownSearch: search, countdownColumns: columns)
+                // Countdown's full style also as the search: its steps whole or in columns, its
+                // bookkeeping written out or not.
+                let searches = family != .countdown ? [] : [false, true].flatMap { columns in
+                    [false, true].map { (SolutionStyle.full, CountdownStyle(search: true, columns: columns, ledger: $0)) }
+                }
+                for (style, countdown) in SolutionStyle.allCases.map({ ($0, CountdownStyle()) }) + searches {
+                    let text = try p.solution(style: style, countdown: countdown)
                     let s = scorer.score(text, for: p)
                     #expect(s.verdict == .correct && s.formatOK, "\(p.id) \(style): \(s.verdict)\n\(text)")
                     let think = Verifier().verify(text, for: p).think
@@ -103,7 +106,7 @@ struct GeneratorTests {
     @Test func countdownSearchesBackwardFromTheTarget() throws {
         let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
                         answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
-        #expect(try p.solution(style: .full, countdownSearch: true) == """
+        #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true)) == """
             <think>143 from 75,25,7,3
             143-75=68 from 25,7,3
             68-7=61 from 25,3
@@ -120,7 +123,7 @@ struct GeneratorTests {
         // A pool none of whose targets is in reach says so: 450 from 7,5,5 has none.
         let q = Problem(id: "d", family: .countdown, difficulty: 4, question: "make 525 from 75,5,7,5",
                         answer: "7*(75-5+5)", numbers: [75, 5, 7, 5], target: 525)
-        #expect(try q.solution(style: .full, countdownSearch: true) == """
+        #expect(try q.solution(style: .full, countdown: CountdownStyle(search: true)) == """
             <think>525 from 75,7,5,5
             525-75=450 from 7,5,5
             7,5,5 no
@@ -133,7 +136,7 @@ struct GeneratorTests {
         // Nearly every standard problem is searched within the budget; the rest fall back to tries.
         for (n, least) in [(3, 0.98), (4, 0.8)] {
             let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
-            let searched = try problems.filter { try !$0.solution(style: .full, countdownSearch: true).contains("try ") }
+            let searched = try problems.filter { try !$0.solution(style: .full, countdown: CountdownStyle(search: true)).contains("try ") }
             #expect(Double(searched.count) / 300 >= least, "\(n) numbers: \(searched.count) of 300 searched")
         }
     }
@@ -144,7 +147,7 @@ struct GeneratorTests {
     @Test func countdownColumnsWorkOutEachStepOnAValue() throws {
         let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
                         answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
-        #expect(try p.solution(style: .full, countdownSearch: true, countdownColumns: true) == """
+        #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true, columns: true)) == """
             <think>143 from 75,25,7,3
             143-075
             13-5-0=8
@@ -169,17 +172,67 @@ struct GeneratorTests {
         #expect(CountdownFamily.columns(144, "/", 4) == ["144/4", "14=3*4+2", "24=6*4+0"])
         #expect(CountdownFamily.columns(300, "/", 25).isEmpty && CountdownFamily.columns(7, "+", 3).isEmpty)
         // Every standard problem's search is within the response budget RL samples (520
-        // characters with the answer), and most are searched rather than guessed.
-        for (n, least) in [(3, 0.95), (4, 0.7)] {
-            let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
-            var searched = 0
-            for q in problems {
-                let text = try q.solution(style: .full, countdownSearch: true, countdownColumns: true)
-                #expect(text.utf8.count <= 520, "\(q.id): \(text.utf8.count) characters")
-                if !text.contains("try ") { searched += 1 }
+        // characters with the answer), and most are searched rather than guessed, with the
+        // bookkeeping written out or not.
+        for ledger in [false, true] {
+            for (n, least) in [(3, 0.95), (4, 0.7)] {
+                let problems = Family.countdown.problems(difficulty: n, count: 300, seed: 3)
+                var searched = 0
+                for q in problems {
+                    let text = try q.solution(style: .full, countdown: CountdownStyle(search: true, columns: true, ledger: ledger))
+                    #expect(text.utf8.count <= 520, "\(q.id): \(text.utf8.count) characters")
+                    if !text.contains("try ") { searched += 1 }
+                }
+                #expect(Double(searched) / 300 >= least, "\(n) numbers, ledger \(ledger): \(searched) of 300 searched")
             }
-            #expect(Double(searched) / 300 >= least, "\(n) numbers: \(searched) of 300 searched")
         }
+    }
+
+    /// With `countdownLedger` the search's bookkeeping is written out: each pool is the
+    /// question's numbers in the question's order less those used (not sorted), and a pair line
+    /// gives its verdict after every value it works out. The search itself is the same: the
+    /// same numbers are tried in the same order, largest first.
+    @Test func countdownLedgerWritesTheBookkeepingOut() throws {
+        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
+                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true, ledger: true)) == """
+            <think>143 from 7,3,75,25
+            143-75=68 from 7,3,25
+            68-7=61 from 3,25
+            25+3=28 no 25-3=22 no 25*3=75 no
+            68+7=75 from 3,25
+            25+3=28 no 25-3=22 no 25*3=75 yes
+            so (25*3)-7=68
+            check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
+            """)
+        // Equal numbers are tried once, the first of them; the others stay where they were.
+        let q = Problem(id: "d", family: .countdown, difficulty: 4, question: "make 525 from 5,75,5,7",
+                        answer: "7*(75-5+5)", numbers: [5, 75, 5, 7], target: 525)
+        #expect(try q.solution(style: .full, countdown: CountdownStyle(search: true, ledger: true)) == """
+            <think>525 from 5,75,5,7
+            525-75=450 from 5,5,7
+            5,5,7 no
+            525/75=7 from 5,5,7
+            7/7=1 from 5,5
+            5+5=10 no 5*5=25 no 5/5=1 yes
+            so 7*(5/5)=7
+            check 75*(7*(5/5))=525 ok</think><answer>75*(7*(5/5))</answer>
+            """)
+        // The same search as without the ledger: wherever both end within the budget (the
+        // ledger's lines are longer), the same answer in as many lines.
+        var both = 0
+        for n in 3...4 {
+            for r in Family.countdown.problems(difficulty: n, count: 200, seed: 5) {
+                for columns in [false, true] {
+                    guard let plain = CountdownFamily.search(r, CountdownStyle(search: true, columns: columns)),
+                          let ledger = CountdownFamily.search(r, CountdownStyle(search: true, columns: columns, ledger: true))
+                    else { continue }
+                    #expect(plain.answer == ledger.answer && plain.lines.count == ledger.lines.count, "\(r.id)")
+                    both += 1
+                }
+            }
+        }
+        #expect(both >= 600)
     }
 
     /// Full solutions are longer than brief ones, which are longer than bare answers: the
