@@ -171,10 +171,16 @@ enum CountdownFamily: FamilyGenerator {
     }
 
     /// Characters of search lines after which the full solution gives up on the search; with
-    /// the digit-by-digit work written, the larger budget (the whole response still fits the
-    /// 520 characters RL samples and the base's 576-character rows).
+    /// the digit-by-digit work written, the larger budget, and with the ledger's longer lines a
+    /// smaller one (so the whole response still fits the 520 characters RL samples and the
+    /// base's 576-character rows).
     static let searchBudget = 320
     static let columnsBudget = 360
+    static let ledgerColumnsBudget = 340
+
+    static func budget(_ style: CountdownStyle) -> Int {
+        style.columns ? (style.ledger ? ledgerColumnsBudget : columnsBudget) : searchBudget
+    }
 
     /// The lines and answer of the backward search for `p` in `style` (its `columns` and
     /// `ledger`), or nil when it runs over budget.
@@ -215,8 +221,10 @@ enum CountdownFamily: FamilyGenerator {
     /// Returns the expressions that make each value on the way, innermost (the pair) first, or
     /// nil. With `style.columns`, each step's digit-by-digit work (`columns(_:_:_:)`) comes
     /// before its line. With `style.ledger`, the pool stays in the question's order, less the
-    /// number each step uses, and a pair line says `no` or `yes` after every value it works out,
-    /// so neither copying a sorted pool nor matching the value sought is done in one go.
+    /// number each step uses; a pair line says `no` or `yes` after every value it works out; and
+    /// a division that does not come out is written where it would be tried (`20/8 no`, after
+    /// its long division with `style.columns`). So neither copying a sorted pool, nor matching
+    /// the value sought, nor knowing which divisions come out is done in one go, in no line.
     static func backward(_ t: Int, _ pool: [Int], into lines: inout [String], used: inout Int, _ style: CountdownStyle)
         -> [(expression: String, value: Int)]? {
         func write(_ line: String) {
@@ -247,22 +255,29 @@ enum CountdownFamily: FamilyGenerator {
             var rest = pool
             rest.remove(at: k)
             // What `rest` must make (r) for n to reach t: the step `a op b` that gives r, and how
-            // the expression for r becomes one for t.
-            var candidates: [(a: Int, op: Character, b: Int, r: Int, wrap: (String) -> String)] = []
+            // the expression for r becomes one for t. With the ledger, a division that does not
+            // come out is written too (r nil: `20/8 no`), where it would be tried.
+            var candidates: [(a: Int, op: Character, b: Int, r: Int?, wrap: (String) -> String)] = []
             if t > n { candidates.append((t, "-", n, t - n, { "\(n)+(\($0))" })) }
             if n > t { candidates.append((n, "-", t, n - t, { "\(n)-(\($0))" })) }
             if n > 1, t % n == 0 { candidates.append((t, "/", n, t / n, { "\(n)*(\($0))" })) }
+            if style.ledger, n > 1, n < t, t % n != 0 { candidates.append((t, "/", n, nil, { $0 })) }
             candidates.append((t, "+", n, t + n, { "(\($0))-\(n)" }))
             if n > 1 { candidates.append((t, "*", n, t * n, { "(\($0))/\(n)" })) }
-            for c in candidates where (1...999).contains(c.r) {
-                // A pair makes at most the larger of its sum and product: larger values are not tried.
-                if rest.count == 2, c.r > max(rest[0] * rest[1], rest[0] + rest[1]) { continue }
+            for c in candidates where c.r.map({ (1...999).contains($0) }) ?? true {
+                // A pair makes at most the larger of its sum and product: larger values are not tried
+                // (nor divisions whose quotient would be one, come out or not).
+                if rest.count == 2, (c.r ?? c.a / c.b) > max(rest[0] * rest[1], rest[0] + rest[1]) { continue }
                 // The budget counts a step's work before it is written, so no search runs far over it.
                 let work = style.columns ? columns(c.a, c.op, c.b) : []
-                guard used + work.reduce(0, { $0 + $1.utf8.count + 1 }) <= (style.columns ? columnsBudget : searchBudget) else { return nil }
+                guard used + work.reduce(0, { $0 + $1.utf8.count + 1 }) <= budget(style) else { return nil }
                 work.forEach(write)
-                write("\(c.a)\(c.op)\(c.b)=\(c.r) from " + list(rest))
-                if var path = backward(c.r, rest, into: &lines, used: &used, style) {
+                guard let r = c.r else {
+                    write("\(c.a)/\(c.b) no")
+                    continue
+                }
+                write("\(c.a)\(c.op)\(c.b)=\(r) from " + list(rest))
+                if var path = backward(r, rest, into: &lines, used: &used, style) {
                     path.append((c.wrap(path.last!.expression), t))
                     return path
                 }
