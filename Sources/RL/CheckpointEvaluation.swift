@@ -55,6 +55,8 @@ public struct CheckpointEvaluation: Sendable {
     public var parameters: EvalParameters
     /// One greedy response per problem.
     public var greedy: Evaluation
+    /// Those responses, in the problems' order.
+    public var greedyRollouts: [Rollout]
     /// k responses per problem at `parameters.temperature`, when k > 1.
     public var sampled: Evaluation?
     /// Wall-clock seconds of each pass.
@@ -81,21 +83,22 @@ public struct CheckpointEvaluation: Sendable {
         let policy = Policy(model: loaded.model, tokenizer: loaded.tokenizer, maxBatch: batch)
         let maxNew = p.maxNewTokens ?? loaded.model.config.contextLength
         let clock = ContinuousClock()
-        func pass(_ label: String, _ k: Int, _ sampling: SamplingParameters, stream: UInt64) throws -> (Evaluation, Double) {
+        func pass(_ label: String, _ k: Int, _ sampling: SamplingParameters, stream: UInt64) throws -> ([[Rollout]], Evaluation, Double) {
             let start = clock.now
             func seconds() -> Double { (clock.now - start) / .seconds(1) }
             let rollouts = try policy.rollouts(problems, samplesEach: k, sampling: sampling, seed: p.seed, stream: stream,
                                                batch: batch) { done, _ in
                 progress(EvalProgress(pass: label, done: done / k, total: problems.count, seconds: seconds()))
             }
-            return (Evaluation(rollouts), seconds())
+            return (rollouts, Evaluation(rollouts), seconds())
         }
-        let (greedy, greedySeconds) = try pass("greedy", 1, SamplingParameters(greedy: true, maxNewTokens: maxNew), stream: 0)
+        let (rollouts, greedy, greedySeconds) = try pass("greedy", 1, SamplingParameters(greedy: true, maxNewTokens: maxNew), stream: 0)
         var result = CheckpointEvaluation(checkpoint: name, step: loaded.meta.step, parameters: p, greedy: greedy,
+                                          greedyRollouts: rollouts.flatMap { $0 },
                                           sampled: nil, greedySeconds: greedySeconds, sampledSeconds: nil)
         if p.samples > 1 {
             let sampling = SamplingParameters(temperature: p.temperature, topP: p.topP, maxNewTokens: maxNew)
-            let (sampled, seconds) = try pass("\(p.samples) samples", p.samples, sampling, stream: 1)
+            let (_, sampled, seconds) = try pass("\(p.samples) samples", p.samples, sampling, stream: 1)
             result.sampled = sampled
             result.sampledSeconds = seconds
         }

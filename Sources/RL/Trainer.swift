@@ -365,20 +365,25 @@ enum EvalMetrics {
     }
 }
 
-/// One saved trace: prompt, response, verdict, reward parts.
-struct TraceRecord {
-    let jsonLine: String
+/// One saved trace: prompt, response, verdict, reward parts; the advantage it was trained with,
+/// when it was (`lab eval --responses` writes the same record without one).
+public struct TraceRecord {
+    public let jsonLine: String
 
-    init(rollout r: Rollout, advantage: Double, step: Int) {
+    public init(rollout r: Rollout, advantage: Double?, step: Int) {
         var parts: [String: JSONValue] = [:]
         for c in r.scored.reward.components { parts[c.name] = .double(c.value) }
-        jsonLine = JSONValue.object(ordered: [
+        var fields: [(String, JSONValue)] = [
             ("step", .int(step)), ("problem", (try? JSONValue.parse(r.problem.jsonLine)) ?? .null),
             ("prompt", .string(Template.prompt(r.problem.question))), ("response", .string(r.response)),
             ("verdict", .string(r.scored.verdict.name)), ("reason", .string(r.scored.verdict.reason)),
             ("reward", .double(r.scored.reward.total)), ("components", .object(parts)),
-            ("advantage", .double(advantage)), ("length", .int(r.length)), ("truncated", .bool(r.truncated)),
+        ]
+        if let advantage { fields.append(("advantage", .double(advantage))) }
+        fields += [
+            ("length", .int(r.length)), ("truncated", .bool(r.truncated)),
             ("steps", .object(["checked": .int(r.scored.steps.checked), "true": .int(r.scored.steps.correct)])),
-        ])
+        ]
+        jsonLine = JSONValue.object(ordered: fields)
     }
 }

@@ -47,6 +47,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Write the results as a JSON array, one object per checkpoint, to this file.")
     var json: String?
 
+    @Option(help: "Write every greedy response to this file, one JSON line each in the record of the traces training saves (step, problem, response, verdict, reward, steps), checkpoint after checkpoint.")
+    var responses: String?
+
     @Flag(help: "With several checkpoints, also print each one's table per family and difficulty.")
     var detail = false
 
@@ -76,6 +79,7 @@ struct Eval: ParsableCommand {
         checkpoints = try InputPath.resolve(checkpoints, what: "CHECKPOINT")
         let p = try parameters()
         if let json { try OutputPath.checkFile(json, flag: "--json") }
+        if let responses { try OutputPath.checkFile(responses, flag: "--responses") }
         let numbered = try CLIError.wrap { () throws(InputFileError) in try JSONLines.readNumberedProblems(problems) }
         var set = numbered.map(\.value)
         if let perFamily { set = set.spread(perFamily * Set(set.map(\.family)).count) }
@@ -120,6 +124,11 @@ struct Eval: ParsableCommand {
         if let json {
             try AtomicFile.write(CheckpointEvaluation.jsonArray(results), to: json)
             progress.say("wrote \(json)")
+        }
+        if let responses {
+            let lines = results.flatMap { r in r.greedyRollouts.map { TraceRecord(rollout: $0, advantage: nil, step: r.step).jsonLine + "\n" } }
+            try AtomicFile.write(lines.joined(), to: responses)
+            progress.say("wrote \(responses)")
         }
     }
 }

@@ -1,6 +1,7 @@
 // `lab traces`: read what a checkpoint writes: sampled responses with their think and answer
 // parts set apart, every arithmetic claim marked, the verdict and reward parts; or the traces a
-// run saved at a step; or two checkpoints answering the same problems.
+// run saved at a step (or `lab eval --responses` wrote); or two checkpoints answering the same
+// problems.
 import ArgumentParser
 import Foundation
 import GPT
@@ -13,16 +14,18 @@ struct TracesCommand: ParsableCommand {
         abstract: "Print reasoning traces: claims marked true (✓) or false (✗), verdicts and reward parts.",
         discussion: """
         lab traces CHECKPOINT samples responses to problems of --problems (default: the held-out set, in a seeded \
-        order) or to --question. lab traces RUN_DIR --step N shows the traces saved during training at step N. \
+        order) or to --question. lab traces RUN_DIR --step N shows the traces saved during training at step N, and \
+        lab traces FILE.jsonl those in a file of such records (what lab eval --responses writes). \
         lab traces --compare CKPT_A CKPT_B answers the same problems with both checkpoints and the same seed. \
         Colour when standard output is a terminal and NO_COLOR is unset; plain text when piped.
 
         Examples:
           lab traces --compare checkpoints/base checkpoints/r1zero/step_000190 --count 3 --family mul
           lab traces checkpoints/r1zero --step 190 --only wrong
+          lab traces responses.jsonl --family countdown --only wrong --count 20
         """)
 
-    @Argument(help: "Checkpoint directory, or a run directory with --step.")
+    @Argument(help: "Checkpoint directory, a run directory with --step, or a file of saved traces.")
     var source: String?
 
     @Option(parsing: .upToNextOption, help: "Two checkpoints answering the same problems (e.g. the base and a trained one).")
@@ -88,6 +91,16 @@ struct TracesCommand: ParsableCommand {
         if let p = problems { problems = try InputPath.resolve(p, what: "--problems") }
         let painter = TracePainter.forStandardOutput()
         if let step, let source { return try printSaved(run: source, step: step, painter: painter) }
+        var isDirectory: ObjCBool = false
+        if compare.isEmpty, let source, FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory), !isDirectory.boolValue {
+            guard problems == nil, question == nil else {
+                throw CLIError(message: "\(source) is a file of saved traces; they answer their own problems",
+                               hint: "drop --problems and --question, or pass a checkpoint directory to sample new traces")
+            }
+            let all = try CLIError.runInput({ () throws(InputFileError) in try JSONLines.read(source) { try Trace(record: $0) } },
+                                            hint: "a traces file holds the records lab eval --responses and lab train's samples/ write")
+            return printSaved(all, label: "", painter: painter)
+        }
         let paths = compare.isEmpty ? [source!] : compare
         if compare.isEmpty, !RunDirectory.isCheckpoint(paths[0]) {
             let run = RunDirectory(paths[0])
@@ -144,10 +157,15 @@ struct TracesCommand: ParsableCommand {
         let run = RunDirectory(path)
         let all = try CLIError.runInput({ () throws(InputFileError) in try run.traces(step: step) },
                                         hint: "lab train saves traces every --samples-every steps under RUN_DIR/samples/")
+        printSaved(all, label: "/step \(step)", painter: painter)
+    }
+
+    /// Prints the saved traces that pass the filters, up to --count.
+    func printSaved(_ all: [Trace], label: String, painter: TracePainter) {
         let shown = all.filter { $0.matches(only: only, family: family) }.prefix(n)
         for (i, t) in shown.enumerated() {
             if i > 0 { print("") }
-            print(TraceText.render(t, index: "\(i + 1)/step \(step)", painter: painter))
+            print(TraceText.render(t, index: "\(i + 1)\(label)", painter: painter))
         }
         if shown.count < n { noteShortfall(shown.count, of: all.count) }
     }

@@ -69,6 +69,32 @@ struct EvalCLITests {
         }
     }
 
+    /// `--responses` writes every greedy response in the record of the traces training saves, in
+    /// the problems' order and graded as the table counts them; `lab traces FILE` reads it back.
+    @Test func evalWritesItsGreedyResponsesForTraces() throws {
+        let t = try TinyLab(withRun: false)
+        defer { t.remove() }
+        let (json, responses) = (t.dir + "/eval.json", t.dir + "/responses.jsonl")
+        let r = try lab(["eval", t.base, "--problems", t.problems, "--max-length", "12", "--json", json, "--responses", responses])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: responses, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        let problems = try String(contentsOfFile: t.problems, encoding: .utf8).split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(lines.map { $0["problem"]?["id"] } == problems.map { $0["id"] })
+        let v = try #require(try JSONValue.parse(String(contentsOfFile: json, encoding: .utf8)).arrayValue?.first)
+        #expect(lines.allSatisfy { $0["step"] == v["step"] && $0["response"]?.stringValue != nil && $0["advantage"] == nil })
+        let correct = lines.filter { $0["verdict"]?.stringValue == "correct" }.count
+        #expect(v["pass@1"]?.doubleValue == Double(correct) / 6)
+        let read = try lab(["traces", responses, "-n", "10", "--family", "mul"])
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(read.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }.count == 3)
+        let mixed = try lab(["traces", responses, "--problems", t.problems])
+        #expect(mixed.status != 0 && mixed.stderr.contains("drop --problems"))
+        let bad = t.dir + "/bad.jsonl"
+        try "{\"response\": \"x\"}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let wrong = try lab(["traces", bad])
+        #expect(wrong.status != 0 && wrong.stderr.contains("\(bad):1"))
+    }
+
     @Test func aRunDirectoryGivesARowPerCheckpointInStepOrder() throws {
         let t = try TinyLab()
         defer { t.remove() }
