@@ -209,6 +209,31 @@ struct GeneratorTests {
             so (25*3)-7=68
             check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
             """)
+        // With the columns, a division by one digit that does not come out is worked out first.
+        #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true, columns: true, ledger: true)) == """
+            <think>143 from 7,3,75,25
+            143-075
+            13-5-0=8
+            14-7-1=6
+            01-0-1=0
+            143-75=68 from 7,3,25
+            68/25 no
+            68-07
+            08-7-0=1
+            06-0-0=6
+            68-7=61 from 3,25
+            25+3=28 no 25-3=22 no 25*3=75 no
+            68/7
+            68=9*7+5
+            68/7 no
+            68+07
+            8+7+0=15
+            6+0+1=07
+            68+7=75 from 3,25
+            25+3=28 no 25-3=22 no 25*3=75 yes
+            so (25*3)-7=68
+            check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
+            """)
         // Equal numbers are tried once, the first of them; the others stay where they were. A
         // division whose quotient a pair could not make is not tried, come out or not (450/7).
         let q = Problem(id: "d", family: .countdown, difficulty: 4, question: "make 525 from 5,75,5,7",
