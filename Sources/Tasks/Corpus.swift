@@ -49,6 +49,10 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// they are where the policies trained from the search bases fail (README, "Countdown's
     /// search").
     public var countdownLedger = false
+    /// With `countdownSearch`: the numbers are tried in an order drawn from each problem instead
+    /// of largest first, so the search goes back more often and a pair line's `yes` cannot be
+    /// told from its place alone.
+    public var countdownShuffle = false
     /// Families and difficulties drawn.
     public var curriculum: Curriculum = .standard
 
@@ -58,7 +62,7 @@ public struct CorpusMix: Codable, Sendable, Equatable {
 extension CorpusMix {
     /// Countdown's full style, from the three options.
     public var countdown: CountdownStyle {
-        CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger)
+        CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger, shuffle: countdownShuffle)
     }
 }
 

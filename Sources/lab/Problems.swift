@@ -46,6 +46,9 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --countdown-search: the search's bookkeeping written out, pools in the question's order and a verdict after each pair value (the corpus option countdownLedger).")
         var countdownLedger = false
 
+        @Flag(help: "With --countdown-search: the numbers tried in an order drawn from each problem, not largest first (the corpus option countdownShuffle).")
+        var countdownShuffle = false
+
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
@@ -54,6 +57,7 @@ struct Problems: ParsableCommand {
             if countdownSearch, responses != .full { throw ValidationError("--countdown-search needs --responses full") }
             if countdownColumns, !countdownSearch { throw ValidationError("--countdown-columns needs --countdown-search") }
             if countdownLedger, !countdownSearch { throw ValidationError("--countdown-ledger needs --countdown-search") }
+            if countdownShuffle, !countdownSearch { throw ValidationError("--countdown-shuffle needs --countdown-search") }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -63,7 +67,7 @@ struct Problems: ParsableCommand {
         func run() throws {
             if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
             var text = ""
-            let countdown = CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger)
+            let countdown = CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger, shuffle: countdownShuffle)
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
                     let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdown: countdown)

@@ -59,15 +59,17 @@ struct CorpusTests {
     }
 
     /// With countdown's search too (its steps whole or in columns, its bookkeeping written out
-    /// or not), whose full solutions end in an expression of their own, not the recorded one: the
+    /// or not, its numbers in a drawn order), whose full solutions end in an expression of their own, not the recorded one: the
     /// wrong answer replaces the one the response gives.
     @Test(arguments: [CountdownStyle(), CountdownStyle(search: true), CountdownStyle(search: true, columns: true),
-                      CountdownStyle(search: true, columns: true, ledger: true)])
+                      CountdownStyle(search: true, columns: true, ledger: true),
+                      CountdownStyle(search: true, columns: true, ledger: true, shuffle: true)])
     func documentsAreRightExactlyWhenNotMarkedWrong(countdown: CountdownStyle) {
         var mix = CorpusMix()
         mix.countdownSearch = countdown.search
         mix.countdownColumns = countdown.columns
         mix.countdownLedger = countdown.ledger
+        mix.countdownShuffle = countdown.shuffle
         var s = CorpusStream(seed: 2, mix: mix, excluding: heldout)
         let scorer = Scorer()
         for _ in 0..<3000 {

@@ -80,9 +80,9 @@ struct GeneratorTests {
         for d in sampleDifficulties(family) {
             for p in family.problems(difficulty: d, count: 25, seed: 19) {
                 // Countdown's full style also as the search: its steps whole or in columns, its
-                // bookkeeping written out or not.
-                let searches = family != .countdown ? [] : [false, true].flatMap { columns in
-                    [false, true].map { (SolutionStyle.full, CountdownStyle(search: true, columns: columns, ledger: $0)) }
+                // bookkeeping written out or not, its numbers largest first or in a drawn order.
+                let searches = family != .countdown ? [] : (0..<8).map {
+                    (SolutionStyle.full, CountdownStyle(search: true, columns: $0 & 1 != 0, ledger: $0 & 2 != 0, shuffle: $0 & 4 != 0))
                 }
                 for (style, countdown) in SolutionStyle.allCases.map({ ($0, CountdownStyle()) }) + searches {
                     let text = try p.solution(style: style, countdown: countdown)
@@ -273,6 +273,36 @@ struct GeneratorTests {
             }
         }
         #expect(both >= 300)
+    }
+
+    /// With `countdownShuffle` the numbers are tried in an order drawn from each problem (the same
+    /// every time), so more searches go back: a pair says `no` before one says `yes`, or a pool
+    /// has nothing in reach.
+    @Test func countdownShuffleTriesTheNumbersInADrawnOrder() throws {
+        // A pair line that ends in `no`, or a pool with nothing in reach (`7,5,5 no`); not a
+        // division that does not come out (`68/7 no`).
+        func wentBack(_ text: String) -> Bool {
+            text.split(separator: "\n").contains { line in
+                guard line.hasSuffix(" no") else { return false }
+                let head = line.dropLast(3)
+                return line.contains("=") || (head.contains(",") && head.allSatisfy { $0.isNumber || $0 == "," })
+            }
+        }
+        for n in 3...4 {
+            var back: [Bool: Int] = [:], searched: [Bool: Int] = [:]
+            for p in Family.countdown.problems(difficulty: n, count: 300, seed: 3) {
+                for shuffle in [false, true] {
+                    let style = CountdownStyle(search: true, columns: true, ledger: true, shuffle: shuffle)
+                    let text = try p.solution(style: .full, countdown: style)
+                    #expect(try p.solution(style: .full, countdown: style) == text)
+                    guard !text.contains("try ") else { continue }
+                    searched[shuffle, default: 0] += 1
+                    if wentBack(text) { back[shuffle, default: 0] += 1 }
+                }
+            }
+            let share = [false, true].map { Double(back[$0] ?? 0) / Double(searched[$0] ?? 1) }
+            #expect(share[1] >= 0.25 && share[1] >= share[0] + 0.08, "\(n) numbers: \(share)")
+        }
     }
 
     /// Full solutions are longer than brief ones, which are longer than bare answers: the
