@@ -60,7 +60,7 @@ public struct CorpusMix: Codable, Sendable, Equatable {
 }
 
 extension CorpusMix {
-    /// Countdown's full style, from the three options.
+    /// Countdown's full style, from the four options.
     public var countdown: CountdownStyle {
         CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger, shuffle: countdownShuffle)
     }

@@ -7,7 +7,8 @@ import Seeds
 import Exact
 
 /// How countdown's full solutions are written: the corpus options `countdownSearch`,
-/// `countdownColumns` and `countdownLedger` of `CorpusMix`. All off is the shipped base's style.
+/// `countdownColumns`, `countdownLedger` and `countdownShuffle` of `CorpusMix`. All off is the
+/// shipped base's style.
 public struct CountdownStyle: Sendable, Equatable {
     /// A backward search from the target (`CountdownFamily.search`) instead of random tries
     /// before the recorded solution.
@@ -186,8 +187,8 @@ enum CountdownFamily: FamilyGenerator {
         style.columns ? (style.ledger ? ledgerColumnsBudget : columnsBudget) : searchBudget
     }
 
-    /// The lines and answer of the backward search for `p` in `style` (its `columns` and
-    /// `ledger`), or nil when it runs over budget.
+    /// The lines and answer of the backward search for `p` written in `style` (`backward`), or
+    /// nil when it runs over budget.
     static func search(_ p: Problem, _ style: CountdownStyle = CountdownStyle(search: true)) -> (lines: [String], answer: String)? {
         guard let numbers = p.numbers, let target = p.target else { return nil }
         let pool = style.ledger ? numbers : numbers.sorted(by: >)
@@ -258,8 +259,8 @@ enum CountdownFamily: FamilyGenerator {
         }
         let written = lines.count
         // Largest first, or in a drawn order; of equal numbers only the first.
-        var order = pool.indices.sorted { pool[$0] > pool[$1] || (pool[$0] == pool[$1] && $0 < $1) }
-        order = order.enumerated().filter { $0.offset == 0 || pool[order[$0.offset - 1]] != pool[$0.element] }.map(\.element)
+        var seen = Set<Int>()
+        var order = pool.indices.sorted { pool[$0] > pool[$1] || (pool[$0] == pool[$1] && $0 < $1) }.filter { seen.insert(pool[$0]).inserted }
         if rng != nil { rng!.shuffle(&order) }
         for k in order {
             let n = pool[k]
