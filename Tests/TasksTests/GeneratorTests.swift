@@ -11,6 +11,10 @@ func sampleDifficulties(_ f: Family) -> [Int] {
 }
 
 struct GeneratorTests {
+    /// The countdown problem whose search the golden traces below write in each style.
+    let make143 = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
+                          answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+
     @Test(arguments: Family.allCases)
     func sameSeedSameProblems(family: Family) {
         let d = family.standardDifficulties.upperBound
@@ -104,8 +108,7 @@ struct GeneratorTests {
     /// Countdown's full solution is a backward search from the target: each step names what the
     /// rest must make, a pair makes it or not, and the expression is built back up and checked.
     @Test func countdownSearchesBackwardFromTheTarget() throws {
-        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
-                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        let p = make143
         #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true)) == """
             <think>143 from 75,25,7,3
             143-75=68 from 25,7,3
@@ -145,8 +148,7 @@ struct GeneratorTests {
     /// line that states it, in the other families' procedures; steps on two one-digit numbers
     /// (the pair lines) stay whole.
     @Test func countdownColumnsWorkOutEachStepOnAValue() throws {
-        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
-                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        let p = make143
         #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true, columns: true)) == """
             <think>143 from 75,25,7,3
             143-075
@@ -195,8 +197,7 @@ struct GeneratorTests {
     /// is written where it would be tried. The search itself is the same: the same numbers are
     /// tried in the same order, largest first.
     @Test func countdownLedgerWritesTheBookkeepingOut() throws {
-        let p = Problem(id: "c", family: .countdown, difficulty: 4, question: "make 143 from 7,3,75,25",
-                        answer: "(75-25)*3-7", numbers: [7, 3, 75, 25], target: 143)
+        let p = make143
         #expect(try p.solution(style: .full, countdown: CountdownStyle(search: true, ledger: true)) == """
             <think>143 from 7,3,75,25
             143-75=68 from 7,3,25
