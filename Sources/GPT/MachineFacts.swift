@@ -27,9 +27,7 @@ public struct MachineFacts: Codable, Equatable, Sendable {
 
     /// This process's facts, now.
     public static func current() -> MachineFacts {
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let cpu = info.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown"
+        let cpu = cpuinfo("model name") ?? "unknown"
         #if arch(x86_64)
         let simd = "x86-64, kernels built for Haswell (AVX2), no FMA contraction"
         #else
@@ -39,6 +37,42 @@ public struct MachineFacts: Codable, Equatable, Sendable {
                             blasCore: openblas_get_corename().map { String(cString: $0) } ?? "unknown",
                             blasThreads: BLAS.threads, workerThreads: Parallelism.threads, blasCoretypeOverride: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "",
                             simd: simd)
+    }
+
+    /// A warning when OpenBLAS fell back to one of its generic kernels on a CPU that has AVX2:
+    /// its build does not know the CPU's model (OpenBLAS 0.3.21 on Intel's Sapphire Rapids
+    /// picks Prescott, an SSE3 kernel), so matrix products run several times slower than they
+    /// could and give other bits than the AVX2 and AVX-512 kernels. Names the OPENBLAS_CORETYPE
+    /// that fits the CPU's flags. Nil when the kernel is not a generic one, when the environment
+    /// forced it, or when the CPU has no AVX2.
+    public var kernelWarning: String? {
+        let flags = Set(Self.cpuFlags())
+        return Self.kernelWarning(core: blasCore, forced: !blasCoretypeOverride.isEmpty, flags: flags, cpu: cpu)
+    }
+
+    static let genericKernels: Set<String> = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom", "Katmai"]
+
+    /// `kernelWarning` from its inputs (the tests give them).
+    public static func kernelWarning(core: String, forced: Bool, flags: Set<String>, cpu: String) -> String? {
+        guard !forced, genericKernels.contains(core), flags.contains("avx2") else { return nil }
+        let fit = flags.contains("avx512_bf16") ? "Cooperlake"
+            : flags.isSuperset(of: ["avx512f", "avx512bw", "avx512vl"]) ? "SkylakeX" : "Haswell"
+        return "warning: OpenBLAS runs its generic \(core) kernel on this CPU (\(cpu)), which its build does not recognise: "
+            + "matrix products are several times slower than they could be. This CPU has "
+            + (fit == "Haswell" ? "AVX2" : "AVX-512") + "; OPENBLAS_CORETYPE=\(fit) picks the kernel that fits it "
+            + "(runs record the kernel, and only runs on the same kernel agree bit for bit)"
+    }
+
+    /// /proc/cpuinfo's flags of the first CPU (empty where there is none).
+    static func cpuFlags() -> [String] {
+        (cpuinfo("flags") ?? "").split(separator: " ").map(String.init)
+    }
+
+    /// The value of the first CPU's `key` line in /proc/cpuinfo (nil where there is none).
+    static func cpuinfo(_ key: String) -> String? {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return info.split(separator: "\n").first { $0.hasPrefix(key) }
+            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
     }
 
     /// The facts as meta.json extras (`machine.cpu`, …).

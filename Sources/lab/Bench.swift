@@ -31,6 +31,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         if parts == "allreduce" { return try Cluster.run("bench") { try allreduce($0) } }
+        Cluster.warnIfGenericKernel()
         BLAS.setThreads(threads)
         var setups: [BenchmarkSetup] = []
         for name in configs.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {

@@ -16,11 +16,20 @@ enum Cluster {
         return (env["OMPI_COMM_WORLD_SIZE"] ?? env["PMI_SIZE"]).flatMap { Int($0) } ?? 1
     }
 
+    /// Says on standard error (once per job: rank 0 only) when OpenBLAS runs a generic kernel
+    /// it fell back to on a CPU it does not recognise (`MachineFacts.kernelWarning`).
+    static func warnIfGenericKernel() {
+        let env = ProcessInfo.processInfo.environment
+        guard (env["OMPI_COMM_WORLD_RANK"] ?? env["PMI_RANK"] ?? "0") == "0", let warning = MachineFacts.current().kernelWarning else { return }
+        FileHandle.standardError.write(Data((warning + "\n").utf8))
+    }
+
     /// Runs `body` on this rank. With several ranks: each rank gets the share of the machine's
     /// cores its launcher put on it (cores / ranks on this host, at least one thread, for both the
     /// model's worker threads and OpenBLAS); an error on any rank is printed with its rank and
     /// brings the whole job down (MPI_Abort) rather than leaving the others waiting.
     static func run(_ command: String, _ body: (any Communicator) throws -> Void) throws {
+        warnIfGenericKernel()
         let size = launchedSize
         #if MPI
         guard size > 1 else { return try body(SingleProcess()) }

@@ -87,6 +87,7 @@ struct Eval: ParsableCommand {
             throw CLIError(message: "\(problems): no problems", hint: "expected one JSON problem per line; see README \"Problem format\"")
         }
         let paths = try CLIError.runInput { () throws(InputFileError) in try RunDirectory.checkpoints(in: checkpoints) }
+        Cluster.warnIfGenericKernel()
         print("\(problems): \(set.count) problems; greedy pass@1"
               + (p.samples > 1 ? ", and \(p.samples) samples each at temperature \(p.temperature) (seed \(p.seed))" : ""))
         let progress = ProgressLine()
