@@ -8,7 +8,7 @@ import Exact
 
 /// How countdown's full solutions are written: the corpus options `countdownSearch`,
 /// `countdownColumns`, `countdownLedger` and `countdownShuffle` of `CorpusMix`. All off is the
-/// shipped base's style.
+/// previous base's style (random tries); `corpus` is what the shipped base read.
 public struct CountdownStyle: Sendable, Equatable {
     /// A backward search from the target (`CountdownFamily.search`) instead of random tries
     /// before the recorded solution.
@@ -27,6 +27,9 @@ public struct CountdownStyle: Sendable, Equatable {
         self.ledger = ledger
         self.shuffle = shuffle
     }
+
+    /// The style of the default corpus (`CorpusMix()`): the search, in columns, with its ledger.
+    public static var corpus: CountdownStyle { CorpusMix().countdown }
 }
 
 enum CountdownFamily: FamilyGenerator {
@@ -164,7 +167,7 @@ enum CountdownFamily: FamilyGenerator {
     /// whose solutions need two pairs) falls back to `guessed`.
     ///
     /// The corpus writes this only with `CorpusMix.countdownSearch`; without it countdown's full
-    /// solution is `guessed`, as in the shipped base.
+    /// solution is `guessed`, as in the previous base.
     static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
         guard let found = search(p) else { return try guessed(p) }
         return found.lines
@@ -300,7 +303,7 @@ enum CountdownFamily: FamilyGenerator {
         return nil
     }
 
-    /// The shipped base's full style, and the fallback of searches over budget: one or two failed
+    /// The previous base's full style, and the fallback of searches over budget: one or two failed
     /// random attempts drawn from a stream seeded by the problem, then the recorded solution and
     /// a check.
     static func guessed(_ p: Problem) throws(SolutionError) -> [String] {

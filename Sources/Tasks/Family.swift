@@ -117,9 +117,10 @@ extension Family {
 extension Problem {
     /// A full response `<think>…</think><answer>…</answer>` in `style`. Every arithmetic claim
     /// it makes is true (the step checker verifies them in the tests). `countdown` picks
-    /// countdown's full style: the backward search and how it is written, or random tries
-    /// before the recorded solution (the shipped base's; see `CorpusMix.countdownSearch`).
-    public func solution(style: SolutionStyle, countdown: CountdownStyle = CountdownStyle()) throws(SolutionError) -> String {
+    /// countdown's full style: the backward search and how it is written (by default as the
+    /// shipped base read it), or random tries before the recorded solution (the previous base's;
+    /// see `CorpusMix.countdownSearch`).
+    public func solution(style: SolutionStyle, countdown: CountdownStyle = .corpus) throws(SolutionError) -> String {
         let g = family.generator
         let body: String
         var answer = self.answer

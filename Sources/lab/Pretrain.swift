@@ -9,7 +9,7 @@ struct Pretrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pretrain the base model on worked solutions (next-character prediction).",
         discussion: """
-        The defaults reproduce checkpoints/base (53 minutes on the 2-core machine that made it). Progress goes to standard error.
+        The defaults reproduce checkpoints/base (47 minutes on the 2-core machine that made it). Progress goes to standard error.
 
         Example: lab pretrain --out checkpoints/my-base --steps 500
         """)

@@ -37,27 +37,41 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --responses full: a slip and its repair in each solution (a step wrong, the check failing, `wait, redo`, the work again), where the family writes repairs.")
         var repair = false
 
-        @Flag(help: "With --responses full: countdown's backward search (the corpus option countdownSearch) instead of random tries before the recorded solution.")
-        var countdownSearch = false
+        // Countdown's full style: by default the corpus's (`CorpusMix()`, what the shipped base
+        // read); each option can be turned on or off. nil: not given.
+        @Flag(inversion: .prefixedNo, help: "With --responses full: countdown's backward search (the corpus option countdownSearch, on by default) or, with --no-countdown-search, random tries before the recorded solution.")
+        var countdownSearch: Bool?
 
-        @Flag(help: "With --countdown-search: each step of the search on a value worked out digit by digit first (the corpus option countdownColumns).")
-        var countdownColumns = false
+        @Flag(inversion: .prefixedNo, help: "With the search: each step on a value worked out digit by digit first (countdownColumns; by default as the corpus).")
+        var countdownColumns: Bool?
 
-        @Flag(help: "With --countdown-search: the search's bookkeeping written out, pools in the question's order and a verdict after each pair value (the corpus option countdownLedger).")
-        var countdownLedger = false
+        @Flag(inversion: .prefixedNo, help: "With the search: its bookkeeping written out, pools in the question's order and a verdict after each pair value (countdownLedger; by default as the corpus).")
+        var countdownLedger: Bool?
 
-        @Flag(help: "With --countdown-search: the numbers tried in an order drawn from each problem, not largest first (the corpus option countdownShuffle).")
-        var countdownShuffle = false
+        @Flag(inversion: .prefixedNo, help: "With the search: the numbers tried in an order drawn from each problem, not largest first (countdownShuffle; by default as the corpus).")
+        var countdownShuffle: Bool?
+
+        /// The countdown style these flags ask for, on top of the corpus's.
+        var countdown: CountdownStyle {
+            let corpus = CountdownStyle.corpus
+            let search = countdownSearch ?? corpus.search
+            return CountdownStyle(search: search, columns: search && (countdownColumns ?? corpus.columns),
+                                  ledger: search && (countdownLedger ?? corpus.ledger),
+                                  shuffle: search && (countdownShuffle ?? corpus.shuffle))
+        }
 
         @Option(help: "Output file (default: standard output).")
         var out: String?
 
         func validate() throws {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
-            if countdownSearch, responses != .full { throw ValidationError("--countdown-search needs --responses full") }
-            if countdownColumns, !countdownSearch { throw ValidationError("--countdown-columns needs --countdown-search") }
-            if countdownLedger, !countdownSearch { throw ValidationError("--countdown-ledger needs --countdown-search") }
-            if countdownShuffle, !countdownSearch { throw ValidationError("--countdown-shuffle needs --countdown-search") }
+            let given = [("search", countdownSearch), ("columns", countdownColumns), ("ledger", countdownLedger), ("shuffle", countdownShuffle)]
+            if responses != .full, let (name, _) = given.first(where: { $0.1 != nil }) {
+                throw ValidationError("--[no-]countdown-\(name) needs --responses full")
+            }
+            if countdownSearch == false, let (name, _) = given.dropFirst().first(where: { $0.1 == true }) {
+                throw ValidationError("--countdown-\(name) needs the search; it cannot go with --no-countdown-search")
+            }
             guard family.difficulties.contains(difficulty) else {
                 throw ValidationError("--difficulty \(difficulty) is outside \(family.rawValue)'s range \(family.difficulties.lowerBound)...\(family.difficulties.upperBound)")
             }
@@ -67,7 +81,6 @@ struct Problems: ParsableCommand {
         func run() throws {
             if let out, out != "-" { try OutputPath.checkFile(out, flag: "--out") }
             var text = ""
-            let countdown = CountdownStyle(search: countdownSearch, columns: countdownColumns, ledger: countdownLedger, shuffle: countdownShuffle)
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
                     let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdown: countdown)

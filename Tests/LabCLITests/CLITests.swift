@@ -88,14 +88,13 @@ struct CLITests {
     @Test func corpusWritesWhatPretrainingReads() throws {
         let config = tempPath("search.json")
         defer { try? FileManager.default.removeItem(atPath: config) }
-        try #"{"seed": 4, "mix": {"countdownSearch": true, "countdownColumns": true}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try #"{"seed": 4, "mix": {"countdownLedger": false}}"#.write(toFile: config, atomically: true, encoding: .utf8)
         let r = try lab(["problems", "corpus", "--documents", "300", "--config", config])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 300)
         var mix = CorpusMix()
-        mix.countdownSearch = true
-        mix.countdownColumns = true
+        mix.countdownLedger = false
         var stream = CorpusStream(seed: 4, mix: mix, excluding: HeldoutSet().problems)
         for line in lines {
             let v = try JSONValue.parse(line), d = stream.next()
@@ -104,12 +103,35 @@ struct CLITests {
             #expect(v["style"]?.stringValue == d.style?.rawValue)
             #expect(v["wrong"]?.serialized == "\(d.isWrong)" && v["repair"]?.serialized == "\(d.isRepair)")
         }
-        // The configuration's mix is the one written: countdown searches; a bad --documents is refused.
+        // The configuration's mix is the one written: countdown searches without the ledger's
+        // verdict after each pair value; a bad --documents is refused.
         #expect(lines.contains { $0.contains(#""family": "countdown""#) && $0.contains(" from ") })
+        #expect(!lines.contains { $0.contains(#""family": "countdown""#) && $0.contains(" no ") && $0.contains(" yes") })
         let bad = try lab(["problems", "corpus", "--documents", "-1"])
         #expect(bad.status != 0 && bad.stderr.contains("--documents"))
     }
 
+    /// `generate --responses full` writes countdown as the default corpus does (the shipped
+    /// base's search, in columns, with its ledger); each option turns off, and a contradiction
+    /// or an option without `--responses full` is refused by name.
+    @Test func generateWritesCountdownAsTheCorpusDoes() throws {
+        let args = ["problems", "generate", "--family", "countdown", "--difficulty", "3", "--count", "20", "--seed", "11", "--responses", "full"]
+        func responses(_ r: RunResult) throws -> [String] {
+            try r.stdout.split(separator: "\n").map { try #require(JSONValue.parse(String($0))["response"]?.stringValue) }
+        }
+        let problems = Family.countdown.problems(difficulty: 3, count: 20, seed: 11)
+        let byDefault = try lab(args), tries = try lab(args + ["--no-countdown-search"])
+        let noLedger = try lab(args + ["--no-countdown-ledger"])
+        #expect(byDefault.status == 0 && tries.status == 0 && noLedger.status == 0, "\(byDefault.stderr)\(tries.stderr)\(noLedger.stderr)")
+        #expect(try responses(byDefault) == problems.map { try $0.solution(style: .full, countdown: CorpusMix().countdown) })
+        #expect(try responses(tries) == problems.map { try $0.solution(style: .full, countdown: CountdownStyle()) })
+        #expect(try responses(noLedger) == problems.map { try $0.solution(style: .full, countdown: CountdownStyle(search: true, columns: true)) })
+        #expect(try responses(byDefault).contains { $0.contains(" no ") && $0.contains(" yes") })
+        let contradiction = try lab(args + ["--no-countdown-search", "--countdown-ledger"])
+        #expect(contradiction.status != 0 && contradiction.stderr.contains("--countdown-ledger needs the search"), "\(contradiction.stderr)")
+        let noResponses = try lab(Array(args.dropLast(2)) + ["--no-countdown-search"])
+        #expect(noResponses.status != 0 && noResponses.stderr.contains("countdown-search needs --responses full"), "\(noResponses.stderr)")
+    }
     @Test func verifyGradesWorkedSolutionsFromStdin() throws {
         let input = try lab(["problems", "generate", "--family", "frac", "--difficulty", "2", "--count", "20", "--responses", "full"]).stdout
         let r = try lab(["verify"], stdin: input)

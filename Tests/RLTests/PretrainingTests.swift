@@ -1,4 +1,5 @@
 // Pretraining and the policy wrapper: batches, reproducible rollouts, evaluation counts.
+import Foundation
 import Testing
 import GPT
 import Tasks
@@ -67,6 +68,31 @@ struct PretrainingTests {
         #expect(found.sorted() == docs.sorted())
         // 76 + 60 + 55 + 55 = 246 tokens need three rows of 120; best fit uses three (76 | 60 + 55 | 55).
         #expect(batches.reduce(0) { $0 + $1.B } == 3)
+    }
+
+    /// `lab pretrain` with no options makes the shipped base: its defaults are the configuration
+    /// `checkpoints/base/config.json` records, field for field.
+    @Test func theDefaultsAreTheShippedBasesConfiguration() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("checkpoints/base/config.json"))
+        let shipped = try JSONDecoder().decode(PretrainParameters.self, from: data)
+        #expect(shipped == PretrainParameters())
+        #expect(shipped.mix.countdown == .corpus && shipped.mix.countdown.search && shipped.mix.countdown.ledger)
+    }
+
+    /// Every committed base's `config.json` names every field, so `lab pretrain --config` remakes
+    /// it whatever today's defaults are (a field missing from the file takes the default).
+    @Test func everyCommittedBaseConfigurationIsComplete() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let checkpoints = root.appendingPathComponent("checkpoints")
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: checkpoints.path).filter { $0.hasPrefix("base") }.map { "checkpoints/" + $0 }
+            + ["checkpoints/previous/base"]
+        #expect(dirs.count >= 5)
+        for dir in dirs {
+            let data = try Data(contentsOf: root.appendingPathComponent(dir + "/config.json"))
+            // The synthesised decoder requires every key: none may be left to a default.
+            #expect(throws: Never.self, "\(dir)") { _ = try JSONDecoder().decode(PretrainParameters.self, from: data) }
+        }
     }
 
     @Test func pretrainingLowersHeldOutLossAndIsReproducible() throws {

@@ -119,10 +119,12 @@ struct GeneratorTests {
             so (25*3)-7=68
             check 75+((25*3)-7)=143 ok</think><answer>75+((25*3)-7)</answer>
             """)
-        // Without the option, the shipped base's style: tries, then the recorded solution.
-        let shipped = try p.solution(style: .full)
-        #expect(shipped.contains("\ntry ") || shipped.hasPrefix("<think>try "))
-        #expect(shipped.hasSuffix("<answer>(75-25)*3-7</answer>"))
+        // Without the option, the previous base's style: tries, then the recorded solution.
+        let tries = try p.solution(style: .full, countdown: CountdownStyle())
+        #expect(tries.contains("\ntry ") || tries.hasPrefix("<think>try "))
+        #expect(tries.hasSuffix("<answer>(75-25)*3-7</answer>"))
+        // By default, the shipped base's: the search in columns with its ledger.
+        #expect(try p.solution(style: .full) == p.solution(style: .full, countdown: CountdownStyle(search: true, columns: true, ledger: true)))
         // A pool none of whose targets is in reach says so: 450 from 7,5,5 has none.
         let q = Problem(id: "d", family: .countdown, difficulty: 4, question: "make 525 from 75,5,7,5",
                         answer: "7*(75-5+5)", numbers: [75, 5, 7, 5], target: 525)

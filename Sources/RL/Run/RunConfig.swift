@@ -25,7 +25,7 @@ public struct TrainingParameters: Codable, Equatable, Sendable {
     /// Seeds the problem stream and every rollout (each from (seed, step, problem, sample)).
     public var seed: UInt64 = 1
     /// P: prompts per step (TRL: per_device_train_batch_size / num_generations). 32 × 8 halves
-    /// the gradient noise of 16 × 8: on the shipped base, 16 prompts at 1e-4 switched style in 10
+    /// the gradient noise of 16 × 8: on an earlier base, 16 prompts at 1e-4 switched style in 10
     /// steps but then drifted between 42% and 54% held-out pass@1; 32 at 5e-5 held 68–74%.
     public var promptsPerStep = 32
     /// G: responses per prompt; the group that group-relative baselines are relative to.
@@ -39,7 +39,7 @@ public struct TrainingParameters: Codable, Equatable, Sendable {
     /// Nucleus sampling threshold (1: off).
     public var topP: Float = 1
     /// Peak learning rate of the policy's AdamW. The reference prototype was stable from 3e-5 to
-    /// 1e-4 and swung at 3e-4 (DESIGN §5); on the shipped base 1e-4 already let the steps decay
+    /// 1e-4 and swung at 3e-4 (DESIGN §5); on an earlier base 1e-4 already let the steps decay
     /// after the style switch. TRPO takes no learning rate for the policy (its step is solved).
     public var learningRate: Float = 5e-5
     /// Learning-rate schedule after warm-up.
