@@ -18,6 +18,14 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// `wait, redo`, and the work again to the right answer (families with a check). The seed of
     /// the "aha": text the base model reads; nothing rewards it in pretraining.
     public var repair: Double = 0.05
+    /// Wrong full solutions of the families with repairs are a slip carried through the work,
+    /// exposed by an honest check (`wrong`) and answered anyway, as careless text is: the
+    /// repair traces without their retry. Off, a wrong document has one claim's result changed
+    /// and its final answer replaced, so its check can say `ok` over a false claim, and every
+    /// other check line's result is the question's own number: a policy copies that number
+    /// and says `ok` (README, "The R1-Zero run"). On, a failing check is followed by a retry
+    /// (`repair`) or by an answer, and RL can choose between them.
+    public var honestWrong = false
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
     /// are built from, like the tables in a school book. A small model needs each fact seen
     /// about a hundred times; inside solutions, facts come a few per document.
@@ -131,15 +139,27 @@ extension CorpusMix {
             response = repaired
             isRepair = true
         }
+        var opener: String?
         if style != .answer, !openers.isEmpty, response.hasPrefix(Template.thinkOpen) {
-            let opener = openers[rng.int(below: openers.count)]
-            response = Template.thinkOpen + opener + "\n" + response.dropFirst(Template.thinkOpen.count)
+            opener = openers[rng.int(below: openers.count)]
+            response = opened(response, opener)
         }
         let isWrong = !isRepair && rng.chance(wrong)
-        if isWrong { response = Corruption.corrupt(response, problem: p, rng: &rng) }
+        if isWrong, honestWrong, style == .full,
+           let slipped = try? p.slipSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {
+            response = opened(slipped, opener)
+        } else if isWrong {
+            response = Corruption.corrupt(response, problem: p, sparingChecks: honestWrong, rng: &rng)
+        }
         return CorpusDocument(problem: p, style: style, isWrong: isWrong, isRepair: isRepair,
                               prompt: Template.prompt(p.question), response: response)
     }
+}
+
+/// `response` with `opener` as the first line of its think block.
+private func opened(_ response: String, _ opener: String?) -> String {
+    guard let opener else { return response }
+    return Template.thinkOpen + opener + "\n" + response.dropFirst(Template.thinkOpen.count)
 }
 
 extension CorpusMix {
@@ -158,17 +178,24 @@ extension CorpusMix {
 /// Makes a worked solution wrong the way people are: one step's result off by a digit, and a
 /// final answer that is not the right one.
 enum Corruption {
-    static func corrupt(_ response: String, problem: Problem, rng: inout SeededRandom) -> String {
+    /// `sparingChecks`: the changed claim is never one of a check line, so no check says `ok`
+    /// over a false claim (`CorpusMix.honestWrong`).
+    static func corrupt(_ response: String, problem: Problem, sparingChecks: Bool = false, rng: inout SeededRandom) -> String {
         var text = response
         // One claim's result, changed.
-        let claims = StepChecker.claims(in: text)
+        let bytes = Array(text.utf8), checkLine = Array((Reasoning.check + " ").utf8)
+        let claims = StepChecker.claims(in: text).filter { c in
+            guard sparingChecks else { return true }
+            let lineStart = bytes[..<c.utf8Range.lowerBound].lastIndex(of: 10).map { $0 + 1 } ?? 0
+            return !bytes[lineStart...].starts(with: checkLine)
+        }
         if !claims.isEmpty {
             let c = claims[rng.int(in: 0...(claims.count - 1))]
             if let eq = c.text.lastIndex(of: "="), let v = Rational(c.text[c.text.index(after: eq)...]) {
                 let bad = c.text[...eq] + perturb(v, rng: &rng).description
-                var bytes = Array(text.utf8)
-                bytes.replaceSubrange(c.utf8Range, with: Array(bad.utf8))
-                text = String(decoding: bytes, as: UTF8.self)
+                var edited = bytes
+                edited.replaceSubrange(c.utf8Range, with: Array(bad.utf8))
+                text = String(decoding: edited, as: UTF8.self)
             }
         }
         // A wrong final answer, in place of the one the response gives (countdown's full

@@ -146,16 +146,45 @@ extension Problem {
     /// `step` of the slippable ones, modulo their count), its check failing, `wait, redo`, and the
     /// work again, right, to the right answer. Nil when the family writes no repairs.
     public func repairSolution(step: Int, up: Bool) throws(SolutionError) -> String? {
-        let g = family.generator
-        guard g.repairs else { return nil }
-        let counter = Slip(at: .max)
-        let right = try g.full(self, slip: counter)
-        guard counter.calls > 0 else { return nil }
-        let slip = Slip(at: step % counter.calls, up: up)
-        let wrong = try g.full(self, slip: slip)
-        guard slip.happened, Reasoning.marks(in: wrong.joined(separator: "\n")).hasFailedCheck else { return nil }
+        guard let (right, steps) = try slippable(), let wrong = try slipped(at: step % steps, up: up) else { return nil }
         let body = (wrong + [Reasoning.retry] + right).joined(separator: "\n")
-        return "<think>\(body)</think><answer>\(try g.fullAnswer(self))</answer>"
+        return "<think>\(body)</think><answer>\(try family.generator.fullAnswer(self))</answer>"
+    }
+
+    /// A full solution with a slip its check exposes, answered anyway: the work of
+    /// `repairSolution` before its retry, then the answer that work came to, which is wrong.
+    /// What careless text does (`CorpusMix.honestWrong`). The slip is step number `step`, or
+    /// the first after it (cyclically) that makes the answer wrong: a slip in the check's own
+    /// arithmetic fails the check and leaves the answer right. Nil when the family writes no
+    /// repairs or no slip makes the answer wrong.
+    public func slipSolution(step: Int, up: Bool) throws(SolutionError) -> String? {
+        guard let (_, steps) = try slippable() else { return nil }
+        for i in 0..<steps {
+            guard let wrong = try slipped(at: (step + i) % steps, up: up),
+                  // The answer the work came to: its `x=` line (linear) or its last `so` line.
+                  let answer = wrong.last(where: { $0.hasPrefix("x=") }).map({ $0.dropFirst(2) })
+                    ?? wrong.last(where: { $0.hasPrefix("so ") }).map({ $0.dropFirst(3) }) else { continue }
+            let text = "<think>\(wrong.joined(separator: "\n"))</think><answer>\(answer)</answer>"
+            if !Verifier().verify(text, for: self).verdict.isCorrect { return text }
+        }
+        return nil
+    }
+
+    /// The full work without a slip and the number of steps a slip can fall on; nil when the
+    /// family writes no repairs.
+    private func slippable() throws(SolutionError) -> (right: [String], steps: Int)? {
+        guard family.generator.repairs else { return nil }
+        let counter = Slip(at: .max)
+        let right = try family.generator.full(self, slip: counter)
+        return counter.calls > 0 ? (right, counter.calls) : nil
+    }
+
+    /// The full work with step number `step` slipped, when its check fails.
+    private func slipped(at step: Int, up: Bool) throws(SolutionError) -> [String]? {
+        let slip = Slip(at: step, up: up)
+        let wrong = try family.generator.full(self, slip: slip)
+        guard slip.happened, Reasoning.marks(in: wrong.joined(separator: "\n")).hasFailedCheck else { return nil }
+        return wrong
     }
 
     func failSolution(_ reason: String) -> SolutionError {

@@ -37,6 +37,9 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --responses full: a slip and its repair in each solution (a step wrong, the check failing, `wait, redo`, the work again), where the family writes repairs.")
         var repair = false
 
+        @Flag(help: "With --responses full: a slip its check exposes, answered anyway (a repair without its retry, as the corpus option honestWrong writes wrong solutions), where the family writes repairs.")
+        var slip = false
+
         // Countdown's full style: by default the corpus's (`CorpusMix()`, what the shipped base
         // read); each option can be turned on or off. nil: not given.
         @Flag(inversion: .prefixedNo, help: "With --responses full: countdown's backward search (the corpus option countdownSearch, on by default) or, with --no-countdown-search, random tries before the recorded solution.")
@@ -65,6 +68,8 @@ struct Problems: ParsableCommand {
 
         func validate() throws {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
+            if slip, responses != .full { throw ValidationError("--slip needs --responses full") }
+            if slip, repair { throw ValidationError("--slip and --repair cannot go together: a slip is answered anyway or repaired") }
             let given = [("search", countdownSearch), ("columns", countdownColumns), ("ledger", countdownLedger), ("shuffle", countdownShuffle)]
             if responses != .full, let (name, _) = given.first(where: { $0.1 != nil }) {
                 throw ValidationError("--[no-]countdown-\(name) needs --responses full")
@@ -83,7 +88,9 @@ struct Problems: ParsableCommand {
             var text = ""
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
-                    let response = try (repair ? p.repairSolution(step: Int(p.id.suffix(6)) ?? 0, up: true) : nil) ?? p.solution(style: style, countdown: countdown)
+                    let step = Int(p.id.suffix(6)) ?? 0
+                    let slipped = try repair ? p.repairSolution(step: step, up: true) : slip ? p.slipSolution(step: step, up: true) : nil
+                    let response = try slipped ?? p.solution(style: style, countdown: countdown)
                     text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"

@@ -132,6 +132,23 @@ struct CLITests {
         let noResponses = try lab(Array(args.dropLast(2)) + ["--no-countdown-search"])
         #expect(noResponses.status != 0 && noResponses.stderr.contains("countdown-search needs --responses full"), "\(noResponses.stderr)")
     }
+    /// `generate --repair` writes slips that are repaired to a right answer, `--slip` the same
+    /// slips answered anyway: `lab verify` grades the first correct and the second wrong, and the
+    /// two flags together are refused.
+    @Test func generatedSlipsAreWrongAndRepairsRight() throws {
+        let args = ["problems", "generate", "--family", "sub", "--difficulty", "4", "--count", "20", "--seed", "5", "--responses", "full"]
+        for (flag, verdict) in [("--repair", "correct"), ("--slip", "wrong")] {
+            let generated = try lab(args + [flag])
+            #expect(generated.status == 0, "\(generated.stderr)")
+            let graded = try lab(["verify"], stdin: generated.stdout)
+            let verdicts = try graded.stdout.split(separator: "\n").map { try #require(JSONValue.parse(String($0))["verdict"]?.stringValue) }
+            #expect(verdicts == Array(repeating: verdict, count: 20), "\(flag): \(graded.stdout)")
+            #expect(generated.stdout.contains(Reasoning.retry) == (flag == "--repair"))
+        }
+        let both = try lab(args + ["--slip", "--repair"])
+        #expect(both.status != 0 && both.stderr.contains("--slip and --repair"), "\(both.stderr)")
+    }
+
     @Test func verifyGradesWorkedSolutionsFromStdin() throws {
         let input = try lab(["problems", "generate", "--family", "frac", "--difficulty", "2", "--count", "20", "--responses", "full"]).stdout
         let r = try lab(["verify"], stdin: input)

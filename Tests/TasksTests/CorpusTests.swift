@@ -100,6 +100,46 @@ struct CorpusTests {
         }
     }
 
+    /// With `honestWrong`, a wrong full solution of a family with repairs fails its check
+    /// honestly and answers anyway: one false claim (the slip), a failed check and no retry.
+    /// Where no slip makes the answer wrong (a division with one exact step: a slipped remainder
+    /// gives `36/9`, still right), the document is corrupted as without the option but sparing
+    /// its check lines. So no check line of any document claims something false, where the same
+    /// documents without the option have such checks. Right documents are unchanged.
+    @Test func honestWrongDocumentsFailTheirCheckAndAnswerAnyway() throws {
+        var mix = CorpusMix()
+        mix.honestWrong = true
+        var honest = CorpusStream(seed: 8, mix: mix, excluding: heldout)
+        var plain = CorpusStream(seed: 8, excluding: heldout)
+        let scorer = Scorer()
+        var slips = 0, fallbacks = 0, dishonest = (honest: 0, plain: 0)
+        func falseChecks(_ response: String) -> Int {
+            response.split(separator: "\n").filter {
+                $0.hasPrefix(Reasoning.check + " ") && StepChecker.claims(in: String($0)).contains { !$0.isTrue }
+            }.count
+        }
+        for _ in 0..<8000 {
+            let d = honest.next(), e = plain.next()
+            #expect(d.isWrong == e.isWrong && d.isRepair == e.isRepair && d.style == e.style)
+            guard let problem = d.problem else { continue }
+            let scored = scorer.score(d.response, for: problem)
+            #expect(!d.isWrong == scored.verdict.isCorrect)
+            dishonest.honest += falseChecks(scored.think)
+            dishonest.plain += falseChecks(scorer.score(e.response, for: problem).think)
+            if !d.isWrong { #expect(d.text == e.text) }
+            guard d.isWrong, d.style == .full, problem.family.generator.repairs else { continue }
+            if scored.marks == .init(hasCheck: true, hasFailedCheck: true), falseChecks(scored.think) == 0,
+               scored.steps.checked == scored.steps.correct + 1 {
+                slips += 1
+                #expect(mix.openers.contains { d.response.hasPrefix(Template.thinkOpen + $0 + "\n") }, "\(d.response)")
+            } else {
+                fallbacks += 1
+            }
+        }
+        #expect(slips > 30 && fallbacks < slips, "\(slips) honest slips, \(fallbacks) corrupted instead")
+        #expect(dishonest.honest == 0 && dishonest.plain > 0, "\(dishonest)")
+    }
+
     /// Worked solutions open with one of the mix's opening lines, each about equally often, so no
     /// single way of starting to reason outweighs a bare answer; bare answers have none.
     @Test func workedSolutionsOpenWithOneOfSeveralLines() throws {
