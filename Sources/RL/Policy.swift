@@ -23,6 +23,17 @@ public struct Rollout: Sendable {
     public var truncated: Bool { stopReason == .maxNewTokens || stopReason == .contextFull }
     /// The response wrote out reasoning: a non-empty think block.
     public var reasons: Bool { !scored.think.allSatisfy(\.isWhitespace) }
+    /// Where its first failed check line ends, as an index into `responseTokens` (one token per
+    /// Unicode scalar); nil when no check failed or the response does not open with its think block.
+    public var failedCheckEnd: Int? {
+        guard response.hasPrefix(Template.thinkOpen + scored.think),
+              let end = Reasoning.firstFailedCheckEnd(in: scored.think) else { return nil }
+        return Template.thinkOpen.unicodeScalars.count + end
+    }
+    /// The trajectory an algorithm updates on.
+    var trajectory: Trajectory {
+        Trajectory(prompt: promptTokens, response: responseTokens, truncated: truncated, failedCheckEnd: failedCheckEnd)
+    }
     /// What the sampler returned.
     var sample: Sample { Sample(tokens: responseTokens, logProbs: logProbs, stopReason: stopReason) }
 }

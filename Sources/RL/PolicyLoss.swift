@@ -36,6 +36,8 @@ public struct GroupStatistics: Sendable {
     public let scaling: RewardScaling
     /// Â_i of every response of every group under `scaling`.
     public let advantages: [[Double]]
+    /// What each group's advantages are divided by (0 for an all-equal group, whose advantages are 0).
+    public let scales: [Double]
 
     public init(_ rewards: [[Double]], scaling: RewardScaling, epsilon: Double = 1e-4) {
         self.rewards = rewards
@@ -46,16 +48,36 @@ public struct GroupStatistics: Sendable {
         let batchStd = Advantages.std(rewards.flatMap { $0 })
         self.batchStd = batchStd
         let (means, stds, zeroStd) = (means, stds, zeroStd)
+        scales = rewards.indices.map { g in
+            if zeroStd[g] { return 0 }
+            switch scaling {
+            case .group: return stds[g] + epsilon
+            case .batch: return batchStd + epsilon
+            case .none: return 1
+            }
+        }
+        let scales = scales
         advantages = rewards.indices.map { g in
             // All-equal groups get exactly zero under every scaling (no rounding residue of the mean).
             if zeroStd[g] { return rewards[g].map { _ in 0 } }
-            let scale: Double
-            switch scaling {
-            case .group: scale = stds[g] + epsilon
-            case .batch: scale = batchStd + epsilon
-            case .none: scale = 1
+            return rewards[g].map { ($0 - means[g]) / scales[g] }
+        }
+    }
+
+    /// The advantages of the tokens from each response's first failed check on (`failed`: which
+    /// responses have one; nil for the others): its reward against the mean reward of the
+    /// responses of its group whose checks also failed, scaled as `advantages` are. What the
+    /// others did from a failed check is the baseline of what this one did (retry or answer
+    /// anyway); the work before the check keeps the whole group's. A response alone in its group
+    /// with a failed check, or a group whose failed responses all scored alike, gets 0 there.
+    public func afterFailedCheck(_ failed: [[Bool]]) -> [[Double?]] {
+        rewards.indices.map { g in
+            let members = rewards[g].indices.filter { failed[g][$0] }
+            let mean = members.reduce(0) { $0 + rewards[g][$1] } / Double(max(1, members.count))
+            return rewards[g].indices.map { i in
+                guard failed[g][i] else { return nil }
+                return scales[g] == 0 || members.allSatisfy({ rewards[g][$0] == rewards[g][i] }) ? 0 : (rewards[g][i] - mean) / scales[g]
             }
-            return rewards[g].map { ($0 - means[g]) / scale }
         }
     }
 

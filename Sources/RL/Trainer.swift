@@ -198,8 +198,7 @@ public final class Trainer {
         if t.rewards.random > 0 { randomizeRewards(&rollouts, step: s) }
         // Score → the algorithm's update.
         let rewards = rollouts.map { $0.map(\.scored.reward.total) }
-        let batch = RolloutBatch(groups: rollouts.map { $0.map { Trajectory(prompt: $0.promptTokens, response: $0.responseTokens, truncated: $0.truncated) } },
-                                 rewards: rewards)
+        let batch = RolloutBatch(groups: rollouts.map { $0.map(\.trajectory) }, rewards: rewards)
         let lr = t.learningRate(atStep: step)
         let t0 = clock.now
         let update = try algorithm.update(batch, context: UpdateContext(step: s, learningRate: lr))

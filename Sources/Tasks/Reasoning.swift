@@ -36,8 +36,20 @@ public enum Reasoning {
 
     /// The marks of `text` (a whole response or its think block). Lines are read in order; a check
     /// line is one whose first word is `check`. Works on the UTF-8 bytes, in one pass.
-    public static func marks(in text: String) -> Marks {
+    public static func marks(in text: String) -> Marks { scan(text).marks }
+
+    /// Where the first failed check line of `text` (a think block) ends, in Unicode scalars from
+    /// its start: the point at which a response either retries or answers anyway. nil when no
+    /// check fails.
+    public static func firstFailedCheckEnd(in text: String) -> Int? {
+        guard let end = scan(text).firstFailureEnd else { return nil }
+        return text.utf8.prefix(end).reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+    }
+
+    /// The marks, and the UTF-8 offset at which the first failed check line ends.
+    private static func scan(_ text: String) -> (marks: Marks, firstFailureEnd: Int?) {
         var m = Marks()
+        var firstFailureEnd: Int?
         var read = 0
         let bytes = Array(text.utf8)
         let checkWord = Array(check.utf8), retryWord = Array(retry.utf8), failWord = Array((" " + fail).utf8)
@@ -59,13 +71,16 @@ public enum Reasoning {
                     read += 1
                     failed = StepChecker.claims(in: String(decoding: bytes[i..<end], as: UTF8.self)).contains { !$0.isTrue }
                 }
-                if failed { m.hasFailedCheck = true }
+                if failed, !m.hasFailedCheck {
+                    m.hasFailedCheck = true
+                    firstFailureEnd = end
+                }
             } else if m.hasFailedCheck, starts(retryWord, at: i, end: end) {
                 m.hasRetry = true
             }
             start = end + 1
         }
-        return m
+        return (m, firstFailureEnd)
     }
 }
 

@@ -80,6 +80,7 @@ struct Train: ParsableCommand {
     @Option(help: "group, batch or none (grpo, trpo).\(Self.defaultText("scaleRewards"))") var scaleRewards: RewardScaling?
     @Flag(help: "Leave truncated responses out of the loss.") var maskTruncated = false
     @Flag(help: "Leave zero-variance groups out of the loss (grpo).") var skipZeroVariance = false
+    @Flag(help: "Baseline the tokens after a response's first failed check against the group's other responses with a failed check (grpo).") var checkBaseline = false
 
     // The critic (ppo, trpo with --trpo-advantages gae).
     @Option(help: "PPO's KL to the reference: in the reward or in the loss.\(Self.defaultText("klIn"))") var klIn: KLPlacement?
@@ -129,6 +130,7 @@ struct Train: ParsableCommand {
         add("--scale-rewards", "scaleRewards", scaleRewards?.rawValue)
         if maskTruncated { add("--mask-truncated", "maskTruncated", true) }
         if skipZeroVariance { add("--skip-zero-variance", "skipZeroVarianceGroups", true) }
+        if checkBaseline { add("--check-baseline", "checkBaseline", true) }
         add("--kl-in", "klIn", klIn?.rawValue); add("--critic", "critic.placement", critic?.rawValue)
         add("--gamma", "critic.gamma", gamma); add("--lambda", "critic.lambda", lambda); add("--critic-lambda", "critic.criticLambda", criticLambda)
         if noWhiten { add("--no-whiten", "critic.whitenAdvantages", false) }

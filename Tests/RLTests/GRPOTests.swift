@@ -265,6 +265,60 @@ struct ToyTaskTests {
     }
 }
 
+struct CheckBaselineTests {
+    /// The GRPO loss on a hand-made batch, on-policy with one pass: minus the token mean of the
+    /// advantages. With `checkBaseline`, a response's tokens from its first failed check on
+    /// (`failedCheckEnd`) have its reward against the mean of its group's responses that failed
+    /// a check, over the group's std; the tokens before keep the group advantage. Computed here
+    /// from the rewards by hand.
+    @Test(arguments: [false, true])
+    func tokensAfterAFailedCheckAreBaselinedAgainstTheirPeers(on: Bool) throws {
+        var g = GRPOParameters()
+        g.checkBaseline = on
+        let toy = try ToyPolicy(.grpo(g))
+        let ids = try toy.tokenizer.encode("abc")
+        // Group 0: three responses failed a check, at different tokens; group 1: one did.
+        let rewards: [[Double]] = [[1.1, 0.1, 0.6, 0.1], [0.1, 0.1, 0.1, 1.1]]
+        let cuts: [[Int?]] = [[nil, 0, 1, 2], [1, nil, nil, nil]]
+        let groups = cuts.map { $0.map { Trajectory(prompt: [toy.tokenizer.bosID], response: ids, truncated: false, failedCheckEnd: $0) } }
+        let result = try toy.learner.update(RolloutBatch(groups: groups, rewards: rewards), context: UpdateContext(step: 1, learningRate: 0))
+        var sum = 0.0
+        for (r, c) in zip(rewards, cuts) {
+            let mean = r.reduce(0, +) / 4
+            let std = (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 3).squareRoot() + 1e-4
+            let failed = c.indices.filter { c[$0] != nil }
+            let failedMean = failed.reduce(0) { $0 + r[$1] } / Double(failed.count)
+            for i in 0..<4 {
+                for k in 0..<ids.count {
+                    let after = on && c[i].map { k >= $0 } == true
+                    // One response alone with a failed check has nothing to be weighed against: 0.
+                    sum += after ? (failed.count > 1 ? (r[i] - failedMean) / std : 0) : (r[i] - mean) / std
+                }
+            }
+        }
+        #expect(abs(result.loss - -sum / Double(8 * ids.count)) < 1e-6, "\(result.loss) against \(-sum / 24)")
+        #expect(result.metrics.contains { $0.0 == "grpo/check_baselined" } == on)
+        if on { #expect(result.metrics.first { $0.0 == "grpo/check_baselined" }?.1 == .int(4)) }
+    }
+
+    /// A rollout's `failedCheckEnd` indexes its response tokens: the tokens before it decode to
+    /// the text up to the end of the first check line that fails.
+    @Test func aRolloutsFailedCheckIndexesItsTokens() throws {
+        let policy = try PolicyTests().policy()
+        let problem = Problem(id: "sub-t", family: .sub, difficulty: 1, question: "9-3", answer: "6")
+        let text = "<think>Step by step.\n9-3=6\nso 7\ncheck 7+3=10 wrong\nwait, redo\nso 6\ncheck 6+3=9 ok</think><answer>6</answer>"
+        let tokens = try policy.tokenizer.encode(text) + [policy.tokenizer.eosID]
+        let r = try policy.rollout(problem, prompt: [policy.tokenizer.bosID],
+                                   sample: Sample(tokens: tokens, logProbs: tokens.map { _ in 0 }, stopReason: .eos))
+        let cut = try #require(r.failedCheckEnd)
+        #expect(try policy.tokenizer.decode(Array(tokens[..<cut])) == "<think>Step by step.\n9-3=6\nso 7\ncheck 7+3=10 wrong")
+        #expect(r.trajectory.failedCheckEnd == cut)
+        let passed = try policy.rollout(problem, prompt: [policy.tokenizer.bosID],
+                                        sample: Sample(tokens: try policy.tokenizer.encode("<think>so 6\ncheck 6+3=9 ok</think><answer>6</answer>"), logProbs: [], stopReason: .eos))
+        #expect(passed.failedCheckEnd == nil)
+    }
+}
+
 struct ResumeTests {
     /// A tiny base checkpoint and a tiny run configuration.
     func setUp() throws -> (base: String, config: TrainingParameters, heldout: [Problem]) {

@@ -51,6 +51,55 @@ struct ReasoningTests {
         #expect((written > 0) == (family != .frac && family != .countdown))
     }
 
+    /// A slip answered anyway is a repair trace's work before its retry: one false claim (the
+    /// slip), a last check true as arithmetic that says `wrong`, no retry, and the answer that
+    /// work came to, which the verifier marks wrong.
+    @Test(arguments: Family.allCases)
+    func slipsAnsweredAnywayAreExposedByAnHonestCheck(family: Family) throws {
+        let scorer = Scorer()
+        var written = 0
+        for d in family.standardDifficulties {
+            for p in family.problems(difficulty: d, count: 12, seed: 31) {
+                for step in 0..<40 {
+                    guard let text = try p.slipSolution(step: step, up: step % 2 == 1) else { continue }
+                    written += 1
+                    let s = scorer.score(text, for: p)
+                    #expect(!s.verdict.isCorrect && s.formatOK, "\(p.id)\n\(text)")
+                    #expect(s.steps.checked == s.steps.correct + 1, "\(p.id) step \(step)\n\(text)")
+                    let lines = s.think.split(separator: "\n")
+                    let last = try #require(lines.last)
+                    #expect(last.hasPrefix(Reasoning.check + " ") && last.hasSuffix(" " + Reasoning.fail), "\(last)")
+                    #expect(StepChecker.claims(in: String(last)).allSatisfy { $0.isTrue }, "\(last)")
+                    #expect(s.marks == .init(hasCheck: true, hasFailedCheck: true))
+                    // The answer is the work's own: its `x=` line, or its last `so` line.
+                    let said = lines.last { $0.hasPrefix("x=") }.map { $0.dropFirst(2) } ?? lines.last { $0.hasPrefix("so ") }?.dropFirst(3)
+                    #expect(s.answer.map { Substring($0) } == said, "\(p.id)\n\(text)")
+                    // And it is the first half of a repair trace (the slip at `step` or after it), word for word.
+                    #expect(try (0..<40).contains {
+                        try p.repairSolution(step: step + $0, up: step % 2 == 1)?.hasPrefix(Template.thinkOpen + s.think + "\n" + Reasoning.retry + "\n") == true
+                    }, "\(p.id) step \(step)")
+                }
+            }
+        }
+        #expect((written > 0) == (family != .frac && family != .countdown))
+    }
+
+    /// Where the first failed check ends, in Unicode scalars, on hand-written cases: the line
+    /// that says `wrong` or claims something false, not a passing one before it nor a later one.
+    @Test(arguments: [
+        ("5+3+0=08\nso 8\ncheck 8-3=5 ok", nil),
+        ("so 9\ncheck 9-3=6 wrong\nwait, redo\ncheck 8-3=5 wrong", 22),
+        ("check 8-3=5 ok\ncheck 9-3=5 ok\nwait, redo", 29),
+        ("é≠\ncheck 9-3=6 wrong\nwait, redo", 20),
+    ] as [(String, Int?)])
+    func firstFailedCheckEndsWhereItsLineDoes(text: String, expected: Int?) {
+        #expect(Reasoning.firstFailedCheckEnd(in: text) == expected, "\(text)")
+        if let end = expected {
+            let prefix = String(String.UnicodeScalarView(text.unicodeScalars.prefix(end)))
+            #expect(prefix.hasSuffix(" wrong") || prefix.hasSuffix(" ok"), "\(prefix)")
+        }
+    }
+
     /// The detector on hand-written cases.
     @Test(arguments: [
         ("5+3+0=08\nso 8\ncheck 8-3=5 ok", Reasoning.Marks(hasCheck: true)),

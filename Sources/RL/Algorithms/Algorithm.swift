@@ -12,11 +12,15 @@ public struct Trajectory: Sendable {
     /// Generated ids (a final EOS included: the model is trained to stop).
     public var response: [Int]
     public var truncated: Bool
+    /// The index in `response` of the token after its first failed check line, where it retries
+    /// or answers anyway (`Reasoning.firstFailedCheckEnd`); nil when no check failed.
+    public var failedCheckEnd: Int?
 
-    public init(prompt: [Int], response: [Int], truncated: Bool) {
+    public init(prompt: [Int], response: [Int], truncated: Bool, failedCheckEnd: Int? = nil) {
         self.prompt = prompt
         self.response = response
         self.truncated = truncated
+        self.failedCheckEnd = failedCheckEnd
     }
 }
 

@@ -35,6 +35,11 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
     /// Leave groups whose rewards are all equal out of the loss and its normalisers (DAPO's
     /// dynamic sampling, without resampling).
     public var skipZeroVarianceGroups = false
+    /// Baseline the tokens from a response's first failed check on against the responses of its
+    /// group whose checks also failed (`GroupStatistics.afterFailedCheck`), so that a retry is
+    /// weighed against answering anyway from the same kind of state, and not pushed down with
+    /// the slip before it. Off: every token of a response has the response's advantage.
+    public var checkBaseline = false
 
     public init() {}
 
@@ -84,6 +89,11 @@ final class GRPO: GradientLearner, Algorithm {
         let statistics = GroupStatistics(batch.rewards, scaling: p.scaleRewards)
         let adv = statistics.advantages.flatMap { $0 }
         let seqs = batch.sequences
+        let afterCheck = p.checkBaseline ? statistics.afterFailedCheck(batch.groups.map { $0.map { $0.failedCheckEnd != nil } }).flatMap { $0 } : nil
+        func advantage(_ s: Int, _ k: Int) -> Double {
+            if let a = afterCheck?[s], let cut = seqs[s].failedCheckEnd, k >= cut { return a }
+            return adv[s]
+        }
         let included = seqs.indices.map { s in
             !(p.maskTruncated && seqs[s].truncated) && !(p.skipZeroVarianceGroups && statistics.zeroStd[batch.groupOf[s]])
         }
@@ -115,7 +125,7 @@ final class GRPO: GradientLearner, Algorithm {
                 for (i, s) in members.enumerated() { weightOf[s] = weights[i] }
                 model.zeroGrad()
                 let mbLoss = GradientPass.accumulate(model, layout, members, needs: objective.needs) { v, g in
-                    objective.loss(v, weight: weightOf[v.s]!, advantage: { _ in adv[v.s] }, old: old?[v.s],
+                    objective.loss(v, weight: weightOf[v.s]!, advantage: { advantage(v.s, $0) }, old: old?[v.s],
                                    refLogProbs: ref?.logProbs[v.s], refProbs: ref?.probs[v.s], into: &g, tally: &tally)
                 }
                 let norm = gradientNorm(model.grads)
@@ -131,6 +141,10 @@ final class GRPO: GradientLearner, Algorithm {
         result.clipRatio = tally.tokens > 0 ? Double(tally.clipped) / Double(tally.tokens) : 0
         result.sequencesUsed = included.filter { $0 }.count
         result.advantages = statistics.advantages
+        if let afterCheck {
+            // Responses whose tokens after a failed check were weighed against their peers'.
+            result.metrics.append(("grpo/check_baselined", .int(afterCheck.indices.filter { afterCheck[$0] != nil && included[$0] }.count)))
+        }
         finish(&result, tally)
         return result
     }
