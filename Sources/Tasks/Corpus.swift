@@ -20,11 +20,13 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     public var repair: Double = 0.05
     /// Wrong full solutions of the families with repairs are a slip carried through the work,
     /// exposed by an honest check (`wrong`) and answered anyway, as careless text is: the
-    /// repair traces without their retry. Off, a wrong document has one claim's result changed
-    /// and its final answer replaced, so its check can say `ok` over a false claim, and every
-    /// other check line's result is the question's own number: a policy copies that number
-    /// and says `ok` (README, "The R1-Zero run"). On, a failing check is followed by a retry
-    /// (`repair`) or by an answer, and RL can choose between them.
+    /// repair traces without their retry (`Problem.slipSolution`). Other wrong documents are
+    /// corrupted as without it, but never in a check line. Off, a wrong document has one claim's
+    /// result changed, which can be its check's, and its final answer replaced; a failing check
+    /// is then always followed by a retry, and a check's result is the question's own number in
+    /// all but the repairs: the policies trained from such bases copy that number and say `ok`
+    /// (README, "The R1-Zero run"). On, checks are honest, a failing check is followed by a
+    /// retry (`repair`) or by an answer, and RL can choose between them.
     public var honestWrong = false
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
     /// are built from, like the tables in a school book. A small model needs each fact seen
