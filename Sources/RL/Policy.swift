@@ -24,9 +24,12 @@ public struct Rollout: Sendable {
     /// The response wrote out reasoning: a non-empty think block.
     public var reasons: Bool { !scored.think.allSatisfy(\.isWhitespace) }
     /// Where its first failed check line ends, as an index into `responseTokens` (one token per
-    /// Unicode scalar); nil when no check failed or the response does not open with its think block.
+    /// Unicode scalar of `response`); nil when no check failed, the response does not open with
+    /// its think block, or it holds special tokens that decoding dropped (PAD, BOS), which would
+    /// shift the index.
     public var failedCheckEnd: Int? {
-        guard response.hasPrefix(Template.thinkOpen + scored.think),
+        let ids = responseTokens.last == CharTokenizer.eos ? responseTokens.dropLast() : responseTokens[...]
+        guard ids.count == response.unicodeScalars.count, response.hasPrefix(Template.thinkOpen + scored.think),
               let end = Reasoning.firstFailedCheckEnd(in: scored.think) else { return nil }
         return Template.thinkOpen.unicodeScalars.count + end
     }

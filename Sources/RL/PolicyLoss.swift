@@ -65,19 +65,18 @@ public struct GroupStatistics: Sendable {
     }
 
     /// The advantages of the tokens from each response's first failed check on (`failed`: which
-    /// responses have one; nil for the others): its reward against the mean reward of the
-    /// responses of its group whose checks also failed, scaled as `advantages` are. What the
-    /// others did from a failed check is the baseline of what this one did (retry or answer
-    /// anyway); the work before the check keeps the whole group's. A response alone in its group
-    /// with a failed check, or a group whose failed responses all scored alike, gets 0 there.
+    /// responses have one): its reward against the mean reward of the responses of its group
+    /// whose checks also failed, scaled as `advantages` are. What the others did from a failed
+    /// check (retry, or answer anyway) is the baseline of what this one did; the work before the
+    /// check keeps the whole group's. nil where there is no such contrast (no failed check, or
+    /// the group's failed responses all scored alike, or there is one): the response's own
+    /// advantage then holds for all its tokens, as without the option.
     public func afterFailedCheck(_ failed: [[Bool]]) -> [[Double?]] {
         rewards.indices.map { g in
             let members = rewards[g].indices.filter { failed[g][$0] }
+            let contrast = members.contains { rewards[g][$0] != rewards[g][members[0]] }
             let mean = members.reduce(0) { $0 + rewards[g][$1] } / Double(max(1, members.count))
-            return rewards[g].indices.map { i in
-                guard failed[g][i] else { return nil }
-                return scales[g] == 0 || members.allSatisfy({ rewards[g][$0] == rewards[g][i] }) ? 0 : (rewards[g][i] - mean) / scales[g]
-            }
+            return rewards[g].indices.map { i in failed[g][i] && contrast ? (rewards[g][i] - mean) / scales[g] : nil }
         }
     }
 

@@ -269,17 +269,18 @@ struct CheckBaselineTests {
     /// The GRPO loss on a hand-made batch, on-policy with one pass: minus the token mean of the
     /// advantages. With `checkBaseline`, a response's tokens from its first failed check on
     /// (`failedCheckEnd`) have its reward against the mean of its group's responses that failed
-    /// a check, over the group's std; the tokens before keep the group advantage. Computed here
-    /// from the rewards by hand.
+    /// a check, over the group's std, where those rewards differ; the tokens before, and every
+    /// token where they do not, keep the group advantage. Computed here from the rewards by hand.
     @Test(arguments: [false, true])
     func tokensAfterAFailedCheckAreBaselinedAgainstTheirPeers(on: Bool) throws {
         var g = GRPOParameters()
         g.checkBaseline = on
         let toy = try ToyPolicy(.grpo(g))
         let ids = try toy.tokenizer.encode("abc")
-        // Group 0: three responses failed a check, at different tokens; group 1: one did.
-        let rewards: [[Double]] = [[1.1, 0.1, 0.6, 0.1], [0.1, 0.1, 0.1, 1.1]]
-        let cuts: [[Int?]] = [[nil, 0, 1, 2], [1, nil, nil, nil]]
+        // Group 0: three responses failed a check, at different tokens, with different rewards;
+        // group 1: one did; group 2: two did, alike.
+        let rewards: [[Double]] = [[1.1, 0.1, 0.6, 0.1], [0.1, 0.1, 0.1, 1.1], [1.1, 0.1, 0.1, 1.1]]
+        let cuts: [[Int?]] = [[nil, 0, 1, 2], [1, nil, nil, nil], [nil, 1, 2, nil]]
         let groups = cuts.map { $0.map { Trajectory(prompt: [toy.tokenizer.bosID], response: ids, truncated: false, failedCheckEnd: $0) } }
         let result = try toy.learner.update(RolloutBatch(groups: groups, rewards: rewards), context: UpdateContext(step: 1, learningRate: 0))
         var sum = 0.0
@@ -288,17 +289,18 @@ struct CheckBaselineTests {
             let std = (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 3).squareRoot() + 1e-4
             let failed = c.indices.filter { c[$0] != nil }
             let failedMean = failed.reduce(0) { $0 + r[$1] } / Double(failed.count)
+            let contrast = Set(failed.map { r[$0] }).count > 1
             for i in 0..<4 {
                 for k in 0..<ids.count {
-                    let after = on && c[i].map { k >= $0 } == true
-                    // One response alone with a failed check has nothing to be weighed against: 0.
-                    sum += after ? (failed.count > 1 ? (r[i] - failedMean) / std : 0) : (r[i] - mean) / std
+                    let after = on && contrast && c[i].map { k >= $0 } == true
+                    sum += after ? (r[i] - failedMean) / std : (r[i] - mean) / std
                 }
             }
         }
-        #expect(abs(result.loss - -sum / Double(8 * ids.count)) < 1e-6, "\(result.loss) against \(-sum / 24)")
-        #expect(result.metrics.contains { $0.0 == "grpo/check_baselined" } == on)
-        if on { #expect(result.metrics.first { $0.0 == "grpo/check_baselined" }?.1 == .int(4)) }
+        let tokens = Double(12 * ids.count)
+        #expect(abs(result.loss - -sum / tokens) < 1e-6, "\(result.loss) against \(-sum / tokens)")
+        // Group 0's three failed responses; group 1's one and group 2's two alike have no contrast.
+        #expect(result.metrics.first { $0.0 == "grpo/check_baselined" }?.1 == (on ? .int(3) : nil))
     }
 
     /// A rollout's `failedCheckEnd` indexes its response tokens: the tokens before it decode to
@@ -316,6 +318,10 @@ struct CheckBaselineTests {
         let passed = try policy.rollout(problem, prompt: [policy.tokenizer.bosID],
                                         sample: Sample(tokens: try policy.tokenizer.encode("<think>so 6\ncheck 6+3=9 ok</think><answer>6</answer>"), logProbs: [], stopReason: .eos))
         #expect(passed.failedCheckEnd == nil)
+        // A PAD the sampler wrote, which decoding drops, would shift the index: none is given.
+        let padded = try policy.rollout(problem, prompt: [policy.tokenizer.bosID],
+                                        sample: Sample(tokens: [policy.tokenizer.padID] + tokens, logProbs: [0] + tokens.map { _ in 0 }, stopReason: .eos))
+        #expect(padded.response == r.response && padded.failedCheckEnd == nil)
     }
 }
 

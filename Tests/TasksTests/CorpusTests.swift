@@ -164,6 +164,16 @@ struct CorpusTests {
         #expect(Double(most) / Double(answers) < 0.5, "one opener must stay well below bare answers")
     }
 
+    /// The default corpus is the one the shipped base read: `lab pretrain` remakes
+    /// `checkpoints/base` only if its documents are unchanged. The hash of the first 3,000
+    /// documents' texts (joined by NUL), recorded with `lab problems corpus` at 0380baf, whose
+    /// corpus is the base's; a change to the corpus code that moves any draw changes it.
+    @Test func theDefaultCorpusIsTheShippedBasesCorpus() {
+        var s = CorpusStream(seed: 1, excluding: heldout)
+        let text = (0..<3000).map { _ in s.next().text }.joined(separator: "\u{0}")
+        #expect(SHA256.hex(Array(text.utf8)) == "11848f14d286c0bdef85cd8e82aeb4c3d59edc797a3fc804afe7bba361443f21")
+    }
+
     @Test func sameSeedSameCorpus() {
         var a = CorpusStream(seed: 3, excluding: heldout), b = CorpusStream(seed: 3, excluding: heldout)
         var c = CorpusStream(seed: 4, excluding: heldout)

@@ -36,9 +36,10 @@ public struct GRPOParameters: Codable, Equatable, Sendable {
     /// dynamic sampling, without resampling).
     public var skipZeroVarianceGroups = false
     /// Baseline the tokens from a response's first failed check on against the responses of its
-    /// group whose checks also failed (`GroupStatistics.afterFailedCheck`), so that a retry is
-    /// weighed against answering anyway from the same kind of state, and not pushed down with
-    /// the slip before it. Off: every token of a response has the response's advantage.
+    /// group whose checks also failed, where those scored differently
+    /// (`GroupStatistics.afterFailedCheck`), so that a retry is weighed against answering anyway
+    /// from the same kind of state, and not pushed down with the slip before it. Off: every
+    /// token of a response has the response's advantage (as its saved trace shows either way).
     public var checkBaseline = false
 
     public init() {}
@@ -142,7 +143,8 @@ final class GRPO: GradientLearner, Algorithm {
         result.sequencesUsed = included.filter { $0 }.count
         result.advantages = statistics.advantages
         if let afterCheck {
-            // Responses whose tokens after a failed check were weighed against their peers'.
+            // Responses whose tokens after a failed check were weighed against their peers'
+            // (their group's failed responses scored differently).
             result.metrics.append(("grpo/check_baselined", .int(afterCheck.indices.filter { afterCheck[$0] != nil && included[$0] }.count)))
         }
         finish(&result, tally)
