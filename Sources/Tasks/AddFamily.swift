@@ -21,17 +21,17 @@ enum AddFamily: FamilyGenerator {
     }
 
     /// Column addition, then the check: the sum minus b, column by column, must give a back.
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (a, b) = try operands(p, "+")
         let (lines, sum) = Steps.writtenAdd(a, b, slip: slip)
         let out = lines + ["so \(sum)"]
         if Rational(sum)! < Rational(b)! {
             // Only after a slip: the sum came out below b, so subtracting back goes negative.
             let (backLines, back) = Steps.writtenSub(b, sum)
-            return out + backLines + [Steps.verdict("\(sum)-\(b)=-\(back)", false)]
+            return out + backLines + [Steps.verdict("\(sum)-\(b)=-\(back)", result: "-" + back, expected: a, checks)]
         }
         let (backLines, back) = Steps.writtenSub(sum, b)
-        return out + backLines + [Steps.verdict("\(sum)-\(b)=\(back)", Rational(back) == Rational(a))]
+        return out + backLines + [Steps.verdict("\(sum)-\(b)=\(back)", result: back, expected: a, checks)]
     }
 
     /// A column of `Steps.columnAdd`: two digits and a carry.

@@ -28,6 +28,13 @@ public struct CorpusMix: Codable, Sendable, Equatable {
     /// (README, "The R1-Zero run"). On, checks are honest, a failing check is followed by a
     /// retry (`repair`) or by an answer, and RL can choose between them.
     public var honestWrong = false
+    /// Check lines write the number their claim must come to after it (`CheckForm.compared`:
+    /// `check 4735+0803=5538 vs 5538 ok`), so a verdict compares two numbers on its own line.
+    /// Off, the line writes the claim alone (`check 4735+0803=5538 ok`) and the number it is
+    /// compared with stands in the question: a base pretrained with `honestWrong` then said
+    /// `wrong` over true claims equal to the question's number, and its redo was the same work
+    /// (README, "Compared checks").
+    public var comparedChecks = false
     /// Share of documents that are drill sheets: lines of the one-digit facts full solutions
     /// are built from, like the tables in a school book. A small model needs each fact seen
     /// about a hundred times; inside solutions, facts come a few per document.
@@ -134,10 +141,11 @@ extension CorpusMix {
     func document(for p: Problem, rng: inout SeededRandom) -> CorpusDocument? {
         let u = rng.unit() * (answer + brief + full)
         let style: SolutionStyle = u < answer ? .answer : (u < answer + brief ? .brief : .full)
-        guard var response = try? p.solution(style: style, countdown: countdown) else { return nil }
+        let checks: CheckForm = comparedChecks ? .compared : .claim
+        guard var response = try? p.solution(style: style, countdown: countdown, checks: checks) else { return nil }
         var isRepair = false
         if style == .full, rng.chance(repair),
-           let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {
+           let repaired = try? p.repairSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5), checks: checks) {
             response = repaired
             isRepair = true
         }
@@ -148,7 +156,7 @@ extension CorpusMix {
         }
         let isWrong = !isRepair && rng.chance(wrong)
         if isWrong, honestWrong, style == .full,
-           let slipped = try? p.slipSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5)) {
+           let slipped = try? p.slipSolution(step: rng.int(below: 1 << 20), up: rng.chance(0.5), checks: checks) {
             response = opened(slipped, opener)
         } else if isWrong {
             response = Corruption.corrupt(response, problem: p, sparingChecks: honestWrong, rng: &rng)

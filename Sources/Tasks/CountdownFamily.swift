@@ -168,7 +168,7 @@ enum CountdownFamily: FamilyGenerator {
     ///
     /// The corpus writes this only with `CorpusMix.countdownSearch`; without it countdown's full
     /// solution is `guessed`, as in the previous base.
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         guard let found = search(p) else { return try guessed(p) }
         return found.lines
     }

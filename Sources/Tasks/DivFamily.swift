@@ -44,9 +44,9 @@ enum DivFamily: FamilyGenerator {
         return value.isInteger ? "\(value)*\(d)=\(Rational(a)!)" : "\(Rational(a)!)/\(d)=\(value)"
     }
 
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (a, d) = try parts(p)
-        let (work, check, result, _) = Steps.divide(a, by: d, slip: slip)
+        let (work, check, result) = Steps.divide(a, by: d, slip: slip, checks: checks)
         return work + ["so \(result)"] + check
     }
 }

@@ -36,8 +36,9 @@ protocol FamilyGenerator {
     static func brief(_ problem: Problem) throws(SolutionError) -> String
     /// The lines of a full solution: every step a one-digit fact, or a multi-digit sum, difference,
     /// product or quotient written out digit by digit, ending (where the family has one) with a
-    /// check line and its verdict. With a slip, one step comes out wrong and the rest follow.
-    static func full(_ problem: Problem, slip: Slip?) throws(SolutionError) -> [String]
+    /// check line and its verdict, in `checks`' form. With a slip, one step comes out wrong and
+    /// the rest follow.
+    static func full(_ problem: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String]
     /// Whether a slip in the full solution is always exposed by its check, so repair traces can
     /// be written (`countdown` searches instead; `frac` has no check).
     static var repairs: Bool { get }
@@ -119,8 +120,8 @@ extension Problem {
     /// it makes is true (the step checker verifies them in the tests). `countdown` picks
     /// countdown's full style: the backward search and how it is written (by default as the
     /// shipped base read it), or random tries before the recorded solution (the previous base's;
-    /// see `CorpusMix.countdownSearch`).
-    public func solution(style: SolutionStyle, countdown: CountdownStyle = .corpus) throws(SolutionError) -> String {
+    /// see `CorpusMix.countdownSearch`); `checks`, how its check line is written.
+    public func solution(style: SolutionStyle, countdown: CountdownStyle = .corpus, checks: CheckForm = .claim) throws(SolutionError) -> String {
         let g = family.generator
         let body: String
         var answer = self.answer
@@ -136,7 +137,7 @@ extension Problem {
                 body = try CountdownFamily.guessed(self).joined(separator: "\n")
             }
         case .full:
-            body = try g.full(self, slip: nil).joined(separator: "\n")
+            body = try g.full(self, slip: nil, checks: checks).joined(separator: "\n")
             answer = try g.fullAnswer(self)
         }
         return "<think>\(body)</think><answer>\(answer)</answer>"
@@ -145,8 +146,8 @@ extension Problem {
     /// A full solution with a slip and its repair: the work with one step wrong (number
     /// `step` of the slippable ones, modulo their count), its check failing, `wait, redo`, and the
     /// work again, right, to the right answer. Nil when the family writes no repairs.
-    public func repairSolution(step: Int, up: Bool) throws(SolutionError) -> String? {
-        guard let (right, steps) = try slippable(), let wrong = try slipped(at: step % steps, up: up) else { return nil }
+    public func repairSolution(step: Int, up: Bool, checks: CheckForm = .claim) throws(SolutionError) -> String? {
+        guard let (right, steps) = try slippable(checks), let wrong = try slipped(at: step % steps, up: up, checks) else { return nil }
         let body = (wrong + [Reasoning.retry] + right).joined(separator: "\n")
         return "<think>\(body)</think><answer>\(try family.generator.fullAnswer(self))</answer>"
     }
@@ -157,10 +158,10 @@ extension Problem {
     /// the first after it (cyclically) that makes the answer wrong: a slip in the check's own
     /// arithmetic fails the check and leaves the answer right. Nil when the family writes no
     /// repairs or no slip makes the answer wrong.
-    public func slipSolution(step: Int, up: Bool) throws(SolutionError) -> String? {
-        guard let (_, steps) = try slippable() else { return nil }
+    public func slipSolution(step: Int, up: Bool, checks: CheckForm = .claim) throws(SolutionError) -> String? {
+        guard let (_, steps) = try slippable(checks) else { return nil }
         for i in 0..<steps {
-            guard let wrong = try slipped(at: (step + i) % steps, up: up),
+            guard let wrong = try slipped(at: (step + i) % steps, up: up, checks),
                   // The answer the work came to: its `x=` line (linear) or its last `so` line.
                   let answer = wrong.last(where: { $0.hasPrefix("x=") }).map({ $0.dropFirst(2) })
                     ?? wrong.last(where: { $0.hasPrefix("so ") }).map({ $0.dropFirst(3) }) else { continue }
@@ -172,17 +173,17 @@ extension Problem {
 
     /// The full work without a slip and the number of steps a slip can fall on; nil when the
     /// family writes no repairs.
-    private func slippable() throws(SolutionError) -> (right: [String], steps: Int)? {
+    private func slippable(_ checks: CheckForm) throws(SolutionError) -> (right: [String], steps: Int)? {
         guard family.generator.repairs else { return nil }
         let counter = Slip(at: .max)
-        let right = try family.generator.full(self, slip: counter)
+        let right = try family.generator.full(self, slip: counter, checks: checks)
         return counter.calls > 0 ? (right, counter.calls) : nil
     }
 
     /// The full work with step number `step` slipped, when its check fails.
-    private func slipped(at step: Int, up: Bool) throws(SolutionError) -> [String]? {
+    private func slipped(at step: Int, up: Bool, _ checks: CheckForm) throws(SolutionError) -> [String]? {
         let slip = Slip(at: step, up: up)
-        let wrong = try family.generator.full(self, slip: slip)
+        let wrong = try family.generator.full(self, slip: slip, checks: checks)
         guard slip.happened, Reasoning.marks(in: wrong.joined(separator: "\n")).hasFailedCheck else { return nil }
         return wrong
     }

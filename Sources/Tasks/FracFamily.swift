@@ -64,7 +64,7 @@ enum FracFamily: FamilyGenerator {
         }
     }
 
-    static func full(_ pr: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ pr: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (p, q, op, r, s) = try parts(pr)
         var lines: [String] = []
         func product(_ x: Int, _ y: Int) -> String {

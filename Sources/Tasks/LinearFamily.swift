@@ -45,7 +45,7 @@ enum LinearFamily: FamilyGenerator {
         return "x=(\(moved))/\(Steps.operand(Rational(a)))=\(Rational(c - b, a)!)"
     }
 
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (a, b, c) = try coefficients(p)
         // c − b as a signed sum of magnitudes: add when the signs agree, else subtract the smaller.
         let moved = b < 0 ? "\(c)+\(-b)" : "\(c)-\(b)"
@@ -69,7 +69,7 @@ enum LinearFamily: FamilyGenerator {
         lines.append("so \(a)x=\(negative ? "-" : "")\(magnitude)")
         // x = ±magnitude / |a|: divide by one digit, the sign from both. The check multiplies the
         // division back, so a repair's slip goes there.
-        let (work, check, result, _) = Steps.divide(magnitude, by: abs(a), slip: slip)
+        let (work, check, result) = Steps.divide(magnitude, by: abs(a), slip: slip, checks: checks)
         lines += work
         let sign = (negative != (a < 0)) && magnitude != "0" ? "-" : ""
         lines.append("x=\(sign)\(result)")

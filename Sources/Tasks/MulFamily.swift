@@ -44,7 +44,7 @@ enum MulFamily: FamilyGenerator {
         return out.joined(separator: "\n")
     }
 
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (a, b) = try AddFamily.operands(p, "*")
         let (lines, product) = Steps.multiply(a, b, slip: slip)
         var out = ["\(a)*\(b)"] + lines

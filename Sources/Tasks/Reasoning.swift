@@ -1,5 +1,6 @@
 // Checks, failed checks and retries: the words worked solutions use for them, the slip that a
 // repair trace starts from, and the detector that finds them in any response.
+import Exact
 
 /// The markers of verification in reasoning text, and what a response did with them.
 public enum Reasoning {
@@ -11,12 +12,15 @@ public enum Reasoning {
     public static let fail = "wrong"
     /// What a worked solution writes after a failed check before it starts over.
     public static let retry = "wait, redo"
+    /// Between a compared check's claim and the number its result must equal (`CheckForm.compared`).
+    public static let versus = "vs"
 
     /// What one response did about verification.
     public struct Marks: Sendable, Equatable {
         /// It has at least one check line.
         public var hasCheck = false
-        /// A check line says `wrong`, or its claim is false.
+        /// A check line says `wrong`, or its claim is false, or (`CheckForm.compared`) its
+        /// claim's result differs from the number after `vs`.
         public var hasFailedCheck = false
         /// A retry marker follows a failed check (a retry with no failed check before it does not
         /// count: it repairs nothing).
@@ -69,7 +73,8 @@ public enum Reasoning {
                 var failed = last - i >= failWord.count && bytes[(last - failWord.count)..<last].elementsEqual(failWord)
                 if !failed, read < maxCheckedLines, end - i <= StepChecker.maxClaimLength {
                     read += 1
-                    failed = StepChecker.claims(in: String(decoding: bytes[i..<end], as: UTF8.self)).contains { !$0.isTrue }
+                    let line = String(decoding: bytes[i..<end], as: UTF8.self)
+                    failed = StepChecker.claims(in: line).contains { !$0.isTrue } || comparisonFails(line)
                 }
                 if failed, !m.hasFailedCheck {
                     m.hasFailedCheck = true
@@ -82,6 +87,34 @@ public enum Reasoning {
         }
         return (m, firstFailureEnd)
     }
+}
+
+extension Reasoning {
+    /// Whether a compared check line's claim comes to another number than the one after `vs`:
+    /// `check 4735+0803=5539 vs 5538 ok`. Only a claim's result is compared (the word before `vs`
+    /// holds an `=`), so `check nines 3 vs 5 ok`, whose two sums are no claim, is read by its
+    /// verdict alone, as before compared checks.
+    static func comparisonFails(_ line: String) -> Bool {
+        let words = line.split(separator: " ")
+        guard let v = words.firstIndex(where: { $0 == versus }), v > 0, v + 1 < words.count,
+              let eq = words[v - 1].lastIndex(of: "="),
+              let result = Rational(String(words[v - 1][words[v - 1].index(after: eq)...])),
+              let expected = Rational(String(words[v + 1])) else { return false }
+        return result != expected
+    }
+}
+
+/// How a worked solution writes its check line.
+public enum CheckForm: String, Sendable, Codable, CaseIterable {
+    /// `check 4735+0803=5538 ok`: the claim the check works out; its verdict compares the claim's
+    /// result with the question's number, which the line does not write.
+    case claim
+    /// `check 4735+0803=5538 vs 5538 ok`: the claim, then `vs` and the number its result must
+    /// equal (the question's, without leading zeros), so the verdict compares two numbers on its
+    /// own line and a check that copies the question's number into its claim is a false claim
+    /// beside it (`CorpusMix.comparedChecks`). Multiplication's check already compares (`check
+    /// nines 3 vs 3 ok`) and countdown's cannot fail; both write it as before.
+    case compared
 }
 
 /// One deliberate slip in a worked solution: the one-digit step number `at` (counting from 0, in

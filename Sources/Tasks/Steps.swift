@@ -163,9 +163,9 @@ enum Steps {
     /// n / d for a non-negative integer n and a one-digit d: long division, then, when it does
     /// not go exactly, the remainder's gcd with d and the division of both by it; then a check
     /// that multiplies back (`q*d+r`, digit by digit with the remainder as the first carry).
-    /// Returns the work's lines, the check's (its verdict line last), the result as written
-    /// (`1244`, `7465/6`) and whether the check held. A slip goes into the first long division.
-    static func divide(_ n: String, by d: Int, slip: Slip? = nil) -> (work: [String], check: [String], result: String, checked: Bool) {
+    /// Returns the work's lines, the check's (its verdict line last, in `checks`' form) and the
+    /// result as written (`1244`, `7465/6`). A slip goes into the first long division.
+    static func divide(_ n: String, by d: Int, slip: Slip? = nil, checks: CheckForm = .claim) -> (work: [String], check: [String], result: String) {
         var (lines, q, r) = longDivision(n, by: d, slip: slip)
         let number = string(fromLE: digitsLE(n))
         let result: String
@@ -184,9 +184,8 @@ enum Steps {
             }
         }
         var (check, back) = digitProduct(q, d, carryIn: r)
-        let ok = back == number
-        check.append(verdict("\(q)*\(d)" + (r > 0 ? "+\(r)" : "") + "=\(back)", ok))
-        return (lines, check, result, ok)
+        check.append(verdict("\(q)*\(d)" + (r > 0 ? "+\(r)" : "") + "=\(back)", result: back, expected: number, checks))
+        return (lines, check, result)
     }
 
     /// Digit sums down to one digit (casting out nines): lines `3+4+7=14`, `1+4=5`.
@@ -204,6 +203,15 @@ enum Steps {
     /// The check line: `check CLAIM ok` when the check came out as it should, `check CLAIM wrong`.
     static func verdict(_ claim: String, _ ok: Bool) -> String {
         "\(Reasoning.check) \(claim) " + (ok ? Reasoning.pass : Reasoning.fail)
+    }
+
+    /// The check line of a claim whose result must equal `expected` (a non-negative integer as
+    /// the question writes it): in the `compared` form `check CLAIM vs EXPECTED ok` (`expected`
+    /// without leading zeros), else `check CLAIM ok`. The verdict is whether `result` equals it.
+    static func verdict(_ claim: String, result: String, expected: String, _ form: CheckForm) -> String {
+        let want = string(fromLE: digitsLE(expected))
+        let ok = Rational(result) == Rational(want)
+        return verdict(form == .compared ? "\(claim) \(Reasoning.versus) \(want)" : claim, ok)
     }
 
     /// `r` as an operand inside a claim: fractions and negatives in parentheses.

@@ -31,12 +31,12 @@ enum SubFamily: FamilyGenerator {
 
     /// Column subtraction of the smaller from the larger, then the check: the difference plus
     /// the smaller, column by column, must give the larger back.
-    static func full(_ p: Problem, slip: Slip?) throws(SolutionError) -> [String] {
+    static func full(_ p: Problem, slip: Slip?, checks: CheckForm) throws(SolutionError) -> [String] {
         let (a, b) = try AddFamily.operands(p, "-")
         let (lines, d, negative) = Steps.writtenDifference(a, b, slip: slip)
         let (big, small) = negative ? (b, a) : (a, b)
         let (backLines, back) = Steps.writtenAdd(d, small)
         return lines + ["so \(negative ? "-" + d : d)"] + backLines
-            + [Steps.verdict("\(d)+\(small)=\(back)", Rational(back) == Rational(big))]
+            + [Steps.verdict("\(d)+\(small)=\(back)", result: back, expected: big, checks)]
     }
 }

@@ -40,6 +40,9 @@ struct Problems: ParsableCommand {
         @Flag(help: "With --responses full: a slip its check exposes, answered anyway (a repair without its retry, as the corpus option honestWrong writes wrong solutions), where the family writes repairs.")
         var slip = false
 
+        @Flag(help: "With --responses full: check lines write the number their claim must come to (check 4735+0803=5538 vs 5538 ok; the corpus option comparedChecks).")
+        var comparedChecks = false
+
         // Countdown's full style: by default the corpus's (`CorpusMix()`, what the shipped base
         // read); each option can be turned on or off. nil: not given.
         @Flag(inversion: .prefixedNo, help: "With --responses full: countdown's backward search (the corpus option countdownSearch, on by default) or, with --no-countdown-search, random tries before the recorded solution.")
@@ -69,6 +72,7 @@ struct Problems: ParsableCommand {
         func validate() throws {
             if repair, responses != .full { throw ValidationError("--repair needs --responses full") }
             if slip, responses != .full { throw ValidationError("--slip needs --responses full") }
+            if comparedChecks, responses != .full { throw ValidationError("--compared-checks needs --responses full") }
             if slip, repair { throw ValidationError("--slip and --repair cannot go together: a slip is answered anyway or repaired") }
             let given = [("search", countdownSearch), ("columns", countdownColumns), ("ledger", countdownLedger), ("shuffle", countdownShuffle)]
             if responses != .full, let (name, _) = given.first(where: { $0.1 != nil }) {
@@ -89,8 +93,10 @@ struct Problems: ParsableCommand {
             for p in family.problems(difficulty: difficulty, count: count, seed: seed) {
                 if let style = responses {
                     let step = Int(p.id.suffix(6)) ?? 0
-                    let slipped = try repair ? p.repairSolution(step: step, up: true) : slip ? p.slipSolution(step: step, up: true) : nil
-                    let response = try slipped ?? p.solution(style: style, countdown: countdown)
+                    let checks: CheckForm = comparedChecks ? .compared : .claim
+                    let slipped = try repair ? p.repairSolution(step: step, up: true, checks: checks)
+                        : slip ? p.slipSolution(step: step, up: true, checks: checks) : nil
+                    let response = try slipped ?? p.solution(style: style, countdown: countdown, checks: checks)
                     text += "{\"problem\": \(p.jsonLine), \"response\": \(JSONValue.string(response).serialized)}\n"
                 } else {
                     text += p.jsonLine + "\n"

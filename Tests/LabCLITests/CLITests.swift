@@ -150,6 +150,25 @@ struct CLITests {
         #expect(both.status != 0 && both.stderr.contains("--slip and --repair"), "\(both.stderr)")
     }
 
+    /// `--compared-checks` writes each check as the corpus option comparedChecks does, with
+    /// `--slip` too, and needs full responses.
+    @Test func generatedComparedChecksNameTheNumberTheyMustReach() throws {
+        let args = ["problems", "generate", "--family", "add", "--difficulty", "3", "--count", "10", "--seed", "5", "--responses", "full", "--compared-checks"]
+        let problems = Family.add.problems(difficulty: 3, count: 10, seed: 5)
+        for slip in [false, true] {
+            let generated = try lab(args + (slip ? ["--slip"] : []))
+            #expect(generated.status == 0, "\(generated.stderr)")
+            let responses = try generated.stdout.split(separator: "\n").map { try #require(JSONValue.parse(String($0))["response"]?.stringValue) }
+            let expected = try problems.map { p in
+                try #require(slip ? p.slipSolution(step: Int(p.id.suffix(6))!, up: true, checks: .compared) : p.solution(style: .full, checks: .compared))
+            }
+            #expect(responses == expected)
+            #expect(responses.allSatisfy { $0.contains(" \(Reasoning.versus) ") && Reasoning.marks(in: $0).hasFailedCheck == slip }, "\(responses)")
+        }
+        let brief = try lab(["problems", "generate", "--family", "add", "--difficulty", "3", "--responses", "brief", "--compared-checks"])
+        #expect(brief.status != 0 && brief.stderr.contains("--compared-checks needs --responses full"), "\(brief.stderr)")
+    }
+
     @Test func verifyGradesWorkedSolutionsFromStdin() throws {
         let input = try lab(["problems", "generate", "--family", "frac", "--difficulty", "2", "--count", "20", "--responses", "full"]).stdout
         let r = try lab(["verify"], stdin: input)

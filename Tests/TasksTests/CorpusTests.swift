@@ -1,6 +1,7 @@
 // The pretraining corpus: the promised mix, reproducible, held-out free, wrong where it says.
 import Testing
 @testable import Tasks
+import Exact
 
 struct CorpusTests {
     let heldout = HeldoutSet().problems
@@ -138,6 +139,42 @@ struct CorpusTests {
         }
         #expect(slips > 30 && fallbacks < slips, "\(slips) honest slips, \(fallbacks) corrupted instead")
         #expect(dishonest.honest == 0 && dishonest.plain > 0, "\(dishonest)")
+    }
+
+    /// With `comparedChecks`, the corpus is the same documents but for their check lines: where
+    /// a check's claim comes to a number, the line writes `vs` and the number it must equal
+    /// after the claim, and says `ok` exactly when the two are equal. Right documents' checks
+    /// all pass; honest slips fail theirs, and the detector sees it.
+    @Test func comparedChecksChangeOnlyTheCheckLines() throws {
+        var mix = CorpusMix()
+        mix.honestWrong = true
+        var compared = mix
+        compared.comparedChecks = true
+        var c = CorpusStream(seed: 9, mix: compared, excluding: heldout)
+        var plain = CorpusStream(seed: 9, mix: mix, excluding: heldout)
+        var versus = 0, failing = 0
+        for _ in 0..<6000 {
+            let d = c.next(), e = plain.next()
+            #expect(d.isWrong == e.isWrong && d.isRepair == e.isRepair && d.style == e.style)
+            func thinkLines(_ response: String) -> [String] {
+                response.components(separatedBy: "</think>")[0].components(separatedBy: "\n")
+            }
+            let lines = thinkLines(d.response), before = thinkLines(e.response)
+            try #require(lines.count == before.count, "\(d.response)")
+            for (line, old) in zip(lines, before) where line != old {
+                let words = line.split(separator: " "), was = old.split(separator: " ")
+                try #require(words.count == 5 && words[0] == "check" && words[2] == "vs", "\(line)")
+                #expect(was == [words[0], words[1], words[4]], "\(old) → \(line)")
+                let result = Rational(String(words[1].split(separator: "=").last!)), expected = Rational(String(words[3]))
+                #expect((result == expected) == (words[4] == "ok"), "\(line)")
+                versus += 1
+                if result != expected { failing += 1 }
+            }
+            if let p = d.problem, !d.isWrong, !d.isRepair {
+                #expect(!Reasoning.marks(in: Scorer().score(d.response, for: p).think).hasFailedCheck, "\(d.response)")
+            }
+        }
+        #expect(versus > 500 && failing > 20, "\(versus) compared checks, \(failing) failing")
     }
 
     /// Worked solutions open with one of the mix's opening lines, each about equally often, so no

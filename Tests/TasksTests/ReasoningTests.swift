@@ -4,15 +4,25 @@ import Testing
 @testable import Tasks
 
 struct ReasoningTests {
-    /// A full solution's check passes, and the detector sees a check and nothing failed.
-    @Test(arguments: Family.allCases)
-    func fullSolutionsCheckThemselvesAndPass(family: Family) throws {
+    /// A full solution's check passes, and the detector sees a check and nothing failed. In the
+    /// compared form the check line of every family with repairs but multiplication (whose
+    /// check compares already) ends `CLAIM vs N ok`, N the claim's result.
+    @Test(arguments: Family.allCases, CheckForm.allCases)
+    func fullSolutionsCheckThemselvesAndPass(family: Family, checks: CheckForm) throws {
+        let compares = checks == .compared && [.add, .sub, .div, .linear].contains(family)
         for d in family.standardDifficulties {
             for p in family.problems(difficulty: d, count: 40, seed: 23) {
-                let text = try p.solution(style: .full)
+                let text = try p.solution(style: .full, checks: checks)
                 let marks = Reasoning.marks(in: text)
                 #expect(marks.hasCheck == (family != .frac), "\(p.id)\n\(text)")
                 #expect(!marks.hasFailedCheck && !marks.hasRetry, "\(p.id)\n\(text)")
+                let words = Verifier().verify(text, for: p).think.split(separator: "\n").last!.split(separator: " ")
+                #expect(words.contains(Substring(Reasoning.versus)) == (compares || family == .mul), "\(p.id)\n\(text)")
+                if compares {
+                    #expect(words.count == 5 && words[1].split(separator: "=").last == words[3], "\(p.id)\n\(text)")
+                } else if checks == .compared {
+                    #expect(try text == p.solution(style: .full), "\(family.rawValue) writes its check as before")
+                }
             }
         }
     }
@@ -20,14 +30,14 @@ struct ReasoningTests {
     /// Every slip position of every repairing family: one false claim (the slip), before the
     /// retry; the check before the retry is true as arithmetic and says `wrong`; everything after
     /// the retry is true, its check says `ok`, and the answer is right.
-    @Test(arguments: Family.allCases)
-    func repairTracesAreOneSlipExposedThenATrueRedo(family: Family) throws {
+    @Test(arguments: Family.allCases, CheckForm.allCases)
+    func repairTracesAreOneSlipExposedThenATrueRedo(family: Family, checks: CheckForm) throws {
         let scorer = Scorer()
         var written = 0
         for d in family.standardDifficulties {
             for p in family.problems(difficulty: d, count: 12, seed: 29) {
                 for step in 0..<40 {
-                    guard let text = try p.repairSolution(step: step, up: step % 2 == 0) else {
+                    guard let text = try p.repairSolution(step: step, up: step % 2 == 0, checks: checks) else {
                         #expect(family == .frac || family == .countdown, "\(p.id) step \(step) wrote no repair")
                         continue
                     }
@@ -54,14 +64,14 @@ struct ReasoningTests {
     /// A slip answered anyway is a repair trace's work before its retry: one false claim (the
     /// slip), a last check true as arithmetic that says `wrong`, no retry, and the answer that
     /// work came to, which the verifier marks wrong.
-    @Test(arguments: Family.allCases)
-    func slipsAnsweredAnywayAreExposedByAnHonestCheck(family: Family) throws {
+    @Test(arguments: Family.allCases, CheckForm.allCases)
+    func slipsAnsweredAnywayAreExposedByAnHonestCheck(family: Family, checks: CheckForm) throws {
         let scorer = Scorer()
         var written = 0
         for d in family.standardDifficulties {
             for p in family.problems(difficulty: d, count: 12, seed: 31) {
                 for step in 0..<40 {
-                    guard let text = try p.slipSolution(step: step, up: step % 2 == 1) else { continue }
+                    guard let text = try p.slipSolution(step: step, up: step % 2 == 1, checks: checks) else { continue }
                     written += 1
                     let s = scorer.score(text, for: p)
                     #expect(!s.verdict.isCorrect && s.formatOK, "\(p.id)\n\(text)")
@@ -76,7 +86,7 @@ struct ReasoningTests {
                     #expect(s.answer.map { Substring($0) } == said, "\(p.id)\n\(text)")
                     // And it is the first half of a repair trace (the slip at `step` or after it), word for word.
                     #expect(try (0..<40).contains {
-                        try p.repairSolution(step: step + $0, up: step % 2 == 1)?.hasPrefix(Template.thinkOpen + s.think + "\n" + Reasoning.retry + "\n") == true
+                        try p.repairSolution(step: step + $0, up: step % 2 == 1, checks: checks)?.hasPrefix(Template.thinkOpen + s.think + "\n" + Reasoning.retry + "\n") == true
                     }, "\(p.id) step \(step)")
                 }
             }
@@ -110,6 +120,14 @@ struct ReasoningTests {
         ("5+3+0=08\nso 8", .init()),
         ("checking 9-3=5", .init()),                                                  // not a check line
         ("  check nines 2 vs 4 wrong\r\nwait, redo", .init(hasCheck: true, hasFailedCheck: true, hasRetry: true)),
+        // Compared checks: a true claim whose result is not the number after `vs` fails, whatever it says.
+        ("so 8\ncheck 8-3=5 vs 5 ok", .init(hasCheck: true)),
+        ("so 8\ncheck 8-3=5 vs 05 ok", .init(hasCheck: true)),                        // numbers, not strings
+        ("so 9\ncheck 9-3=6 vs 5 ok", .init(hasCheck: true, hasFailedCheck: true)),
+        ("so 9\ncheck 9-3=6 vs 5 wrong\nwait, redo", .init(hasCheck: true, hasFailedCheck: true, hasRetry: true)),
+        ("so 9\ncheck 9-3=5 vs 5 ok", .init(hasCheck: true, hasFailedCheck: true)),   // the copied number: a false claim
+        ("check nines 2 vs 4 ok", .init(hasCheck: true)),                              // no claim before vs: read by its verdict
+        ("check 9-3=6 vs ok", .init(hasCheck: true)),                                  // nothing to compare
     ])
     func detectorReadsChecksAndRetries(text: String, expected: Reasoning.Marks) {
         #expect(Reasoning.marks(in: text) == expected, "\(text)")
