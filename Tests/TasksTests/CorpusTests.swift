@@ -168,7 +168,10 @@ struct CorpusTests {
                 let result = Rational(String(words[1].split(separator: "=").last!)), expected = Rational(String(words[3]))
                 #expect((result == expected) == (words[4] == "ok"), "\(line)")
                 versus += 1
-                if result != expected { failing += 1 }
+                if result != expected {
+                    failing += 1
+                    #expect(Reasoning.marks(in: d.response).hasFailedCheck, "\(d.response)")
+                }
             }
             if let p = d.problem, !d.isWrong, !d.isRepair {
                 #expect(!Reasoning.marks(in: Scorer().score(d.response, for: p).think).hasFailedCheck, "\(d.response)")
