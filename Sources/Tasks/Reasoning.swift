@@ -105,7 +105,7 @@ extension Reasoning {
 }
 
 /// How a worked solution writes its check line.
-public enum CheckForm: String, Sendable, Codable, CaseIterable {
+public enum CheckForm: Sendable, CaseIterable {
     /// `check 4735+0803=5538 ok`: the claim the check works out; its verdict compares the claim's
     /// result with the question's number, which the line does not write.
     case claim
